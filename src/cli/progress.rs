@@ -1,0 +1,103 @@
+//! Progress display: indicatif bars on a terminal, JSON lines for scripts,
+//! nothing otherwise. The library only emits [`ProgressEvent`]s.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+use brokertrace::scan::{Progress, ProgressEvent};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Chooses the display from the global flags and whether stderr is a TTY.
+pub fn for_cli(quiet: bool, json: bool) -> Box<dyn Progress> {
+    if json {
+        Box::new(JsonLines)
+    } else if quiet || !std::io::stderr().is_terminal() {
+        Box::new(brokertrace::scan::NoProgress)
+    } else {
+        Box::new(Bars::new())
+    }
+}
+
+struct JsonLines;
+
+impl Progress for JsonLines {
+    fn event(&self, e: &ProgressEvent) {
+        if let Ok(line) = serde_json::to_string(e) {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// One overall bar plus one bar per source.
+struct Bars {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    per_source: Mutex<HashMap<String, ProgressBar>>,
+}
+
+impl Bars {
+    fn new() -> Bars {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let overall = multi.add(ProgressBar::new(0));
+        overall.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {prefix:>14} [{bar:30}] {pos}/{len} checks  {per_sec}  ETA {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        overall.set_prefix("all sources");
+        Bars {
+            multi,
+            overall,
+            per_source: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn event(&self, e: &ProgressEvent) {
+        match e {
+            ProgressEvent::Planned {
+                total, per_source, ..
+            } => {
+                self.overall.inc_length(*total as u64);
+                let style =
+                    ProgressStyle::with_template("  {prefix:>14} [{bar:30}] {pos}/{len} {msg}")
+                        .expect("valid template")
+                        .progress_chars("=> ");
+                let mut bars = self.per_source.lock().expect("progress lock");
+                for (source, n) in per_source {
+                    let bar = bars.entry(source.clone()).or_insert_with(|| {
+                        let b = self.multi.add(ProgressBar::new(0));
+                        b.set_style(style.clone());
+                        b.set_prefix(source.chars().take(14).collect::<String>());
+                        b
+                    });
+                    bar.inc_length(*n as u64);
+                }
+            }
+            ProgressEvent::CheckDone { source, state, .. } => {
+                self.overall.inc(1);
+                if let Some(b) = self.per_source.lock().expect("progress lock").get(source) {
+                    b.inc(1);
+                    if state != "absent" {
+                        b.set_message(state.clone());
+                    }
+                }
+            }
+            ProgressEvent::Finished { .. } => {}
+        }
+    }
+}
+
+impl Drop for Bars {
+    fn drop(&mut self) {
+        self.overall.finish_and_clear();
+        for b in self.per_source.lock().expect("progress lock").values() {
+            b.finish_and_clear();
+        }
+        let _ = self.multi.clear();
+    }
+}

@@ -1,0 +1,1 @@
+//! Breach exposure and risk summaries.

@@ -1,0 +1,1 @@
+//! The exposure graph: subject → attributes → listings → sources → companies.

@@ -1,0 +1,1 @@
+//! Opt-out and access request drafts, and the request ledger.

@@ -1,0 +1,187 @@
+//! Reports: what a scan found, as Markdown and JSON (and HTML, see
+//! `docs/REPORT.md`), written to `reports/<subject>/<timestamp>/`.
+//!
+//! [`build`] gathers everything from the store into a [`ReportData`]; the
+//! writers only format it, so every format says the same thing.
+
+mod markdown;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{CheckState, MatchLevel};
+use crate::profile::Profile;
+use crate::sources::SourceDef;
+use crate::store::{CheckRow, ListingRow, ScanInfo, Store};
+
+/// Version of the `report.json` layout; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything a report shows. Serialised as `report.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReportData {
+    /// Layout version of this JSON.
+    pub schema_version: u32,
+    /// brokertrace version that wrote it.
+    pub tool_version: String,
+    /// Subject id.
+    pub subject_id: String,
+    /// Subject's primary name.
+    pub subject_name: String,
+    /// The scan reported on.
+    pub scan: ScanInfo,
+    /// Number of checks per state label (every label present, zeros included).
+    pub check_states: BTreeMap<String, usize>,
+    /// Listings that are the subject (probable, confirmed or marked "me").
+    pub found: usize,
+    /// Listings that may be the subject and need the user's review.
+    pub needs_review: usize,
+    /// Listings judged to be namesakes.
+    pub rejected: usize,
+    /// One section per source searched, by source id.
+    pub sources: Vec<SourceSection>,
+}
+
+/// What one source showed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SourceSection {
+    /// Source id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Home page.
+    pub homepage: String,
+    /// Overall state: found if any check found, else the most telling state.
+    pub state: String,
+    /// Opt-out method ("web-form", "email", ...).
+    pub optout_method: String,
+    /// Opt-out page, if any.
+    pub optout_url: Option<String>,
+    /// Every check run on it.
+    pub checks: Vec<CheckRow>,
+    /// Listings of the subject (and listings to review), strongest first.
+    pub listings: Vec<ListingRow>,
+    /// Number of namesake listings seen and rejected.
+    pub rejected: usize,
+}
+
+/// Gathers a scan's results.
+pub fn build(store: &Store, scan_id: i64, sources: &[SourceDef]) -> Result<ReportData> {
+    let scan = store
+        .scan(scan_id)?
+        .with_context(|| format!("no scan {scan_id} in the database"))?;
+    let profile: Profile = store
+        .subject(&scan.subject_id)?
+        .with_context(|| format!("no subject {} in the database", scan.subject_id))?;
+    let checks = store.checks(scan_id)?;
+    let listings = store.listings_in_scan(scan_id)?;
+    let mut check_states: BTreeMap<String, usize> = CheckState::LABELS
+        .iter()
+        .map(|l| (l.to_string(), 0))
+        .collect();
+    for c in &checks {
+        *check_states.entry(c.state.label().to_string()).or_default() += 1;
+    }
+    let mut by_source: BTreeMap<String, (Vec<CheckRow>, Vec<ListingRow>)> = BTreeMap::new();
+    for c in checks {
+        by_source.entry(c.source_id.clone()).or_default().0.push(c);
+    }
+    for l in listings {
+        by_source.entry(l.source_id.clone()).or_default().1.push(l);
+    }
+    let (mut found, mut needs_review, mut rejected_total) = (0, 0, 0);
+    let mut sections = Vec::new();
+    for (id, (checks, mut listings)) in by_source {
+        let def = sources.iter().find(|s| s.id == id);
+        let rejected = listings
+            .iter()
+            .filter(|l| l.level == MatchLevel::Rejected)
+            .count();
+        listings.retain(|l| l.level > MatchLevel::Rejected);
+        listings.sort_by(|a, b| {
+            b.level
+                .cmp(&a.level)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.key.cmp(&b.key))
+        });
+        found += listings
+            .iter()
+            .filter(|l| l.level >= MatchLevel::Probable)
+            .count();
+        needs_review += listings
+            .iter()
+            .filter(|l| l.level == MatchLevel::Possible)
+            .count();
+        rejected_total += rejected;
+        let state = overall_state(&checks, &listings);
+        sections.push(SourceSection {
+            name: def.map_or_else(|| id.clone(), |d| d.name.clone()),
+            homepage: def.map(|d| d.homepage.clone()).unwrap_or_default(),
+            optout_method: def
+                .map_or("unknown", |d| d.optout.method.as_str())
+                .to_string(),
+            optout_url: def.and_then(|d| d.optout.url.clone()),
+            id,
+            state,
+            checks,
+            listings,
+            rejected,
+        });
+    }
+    Ok(ReportData {
+        schema_version: SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        subject_id: profile.id.clone(),
+        subject_name: profile.primary_name().full(),
+        scan,
+        check_states,
+        found,
+        needs_review,
+        rejected: rejected_total,
+        sources: sections,
+    })
+}
+
+/// The state that best describes a source: found beats everything; then
+/// any state that means "we could not tell" beats absent, so a blocked
+/// source is never reported as clean.
+fn overall_state(checks: &[CheckRow], listings: &[ListingRow]) -> String {
+    if listings.iter().any(|l| l.level >= MatchLevel::Probable) {
+        return "found".into();
+    }
+    for label in [
+        "blocked",
+        "rate_limited",
+        "error",
+        "robots_disallowed",
+        "skipped",
+        "absent",
+    ] {
+        if checks.iter().any(|c| c.state.label() == label) {
+            return label.into();
+        }
+    }
+    "absent".into()
+}
+
+/// Folder for a new report: `<root>/<subject>/<UTC timestamp>/`.
+pub fn report_dir(root: &Path, subject_id: &str) -> PathBuf {
+    root.join(subject_id)
+        .join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string())
+}
+
+/// Writes `report.md` and `report.json` into `dir`; returns the files written.
+pub fn write(dir: &Path, data: &ReportData) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create report folder {}", dir.display()))?;
+    let md = dir.join("report.md");
+    std::fs::write(&md, markdown::render(data))
+        .with_context(|| format!("cannot write {}", md.display()))?;
+    let json = dir.join("report.json");
+    std::fs::write(&json, serde_json::to_string_pretty(data)?)
+        .with_context(|| format!("cannot write {}", json.display()))?;
+    Ok(vec![md, json])
+}
