@@ -5,9 +5,9 @@
 //! writer: planning is pure ([`plan_checks`]), running one check is
 //! [`run_check`], and [`run_scan`] schedules them with bounded concurrency.
 
-use std::collections::HashSet;
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use chrono::Utc;
@@ -22,7 +22,8 @@ use crate::matching::Matcher;
 use crate::model::{CheckState, MatchLevel, Record};
 use crate::profile::Profile;
 use crate::sources::{SourceDef, SourceKind, template};
-use crate::store::{CheckOutcome, FetchLog, ListingObservation, Store, Writer};
+use crate::store::{CheckOutcome, FetchLog, ListingObservation, Store, Writer, WriterThread};
+use tokio::sync::OnceCell;
 
 /// One search to run: a URL on a source.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -168,97 +169,135 @@ pub fn plan_checks(
     out
 }
 
-struct Ctx {
-    matcher: Matcher,
+/// What every scan of a run shares: the fetcher (and so the per-host
+/// politeness budget), compiled extractors, the single store writer and a
+/// small cache so identical searches by several subjects are fetched once.
+pub struct Engine {
     fetcher: Fetcher,
     writer: Writer,
-    scan_id: i64,
+    thread: Option<WriterThread>,
     sources: Vec<(SourceDef, Arc<Extractor>)>,
+    db: PathBuf,
+    cache: PageCache,
 }
 
-/// Scans one subject; resumes its unfinished scan unless `opts.fresh`.
-pub async fn run_scan(
-    profile: &Profile,
-    sources: &[SourceDef],
-    fetcher: &Fetcher,
-    db: &Path,
-    opts: &ScanOptions,
-    progress: &dyn Progress,
-) -> Result<ScanSummary> {
-    let store = Store::open(db)?;
-    store.upsert_subject(profile)?;
-    let scan_id = match store.unfinished_scan(&profile.id, opts.kind)? {
-        Some(id) if !opts.fresh => id,
-        _ => store.start_scan(&profile.id, opts.kind)?,
-    };
-    let done = store.finished_checks(scan_id)?;
-    let plan = plan_checks(profile, sources, opts.max_searches_per_source);
-    let mut seen = HashSet::new();
-    let todo: Vec<(Check, Option<CheckState>)> = plan
-        .into_iter()
-        .filter(|(c, _)| seen.insert(c.clone()))
-        .filter(|(c, _)| !done.contains(&(c.source_id.clone(), c.url.clone())))
-        .collect();
-    let resumed = done.len();
-    let mut per_source: Vec<(String, usize)> = Vec::new();
-    for (c, _) in &todo {
-        match per_source.iter_mut().find(|(s, _)| *s == c.source_id) {
-            Some((_, n)) => *n += 1,
-            None => per_source.push((c.source_id.clone(), 1)),
+struct Ctx<'a> {
+    engine: &'a Engine,
+    matcher: Matcher,
+    scan_id: i64,
+}
+
+impl Engine {
+    /// Compiles the sources' selectors and starts the store writer.
+    pub fn new(sources: &[SourceDef], fetcher: &Fetcher, db: &Path) -> Result<Engine> {
+        let mut compiled = Vec::new();
+        for s in sources {
+            let ex = Extractor::new(s).map_err(|e| {
+                anyhow::anyhow!(
+                    "source {}: {}",
+                    s.id,
+                    e.iter()
+                        .map(|(f, m)| format!("{f}: {m}"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })?;
+            compiled.push((s.clone(), Arc::new(ex)));
+        }
+        // Open (and migrate) before the writer thread does, so errors surface here.
+        Store::open(db)?;
+        let (writer, thread) = Writer::spawn(db)?;
+        Ok(Engine {
+            fetcher: fetcher.clone(),
+            writer,
+            thread: Some(thread),
+            sources: compiled,
+            db: db.to_path_buf(),
+            cache: PageCache::new(256),
+        })
+    }
+
+    /// The sources this engine scans.
+    pub fn sources(&self) -> impl Iterator<Item = &SourceDef> {
+        self.sources.iter().map(|(d, _)| d)
+    }
+
+    /// Waits for every write to land and stops the writer.
+    pub fn finish(mut self) -> Result<()> {
+        let thread = self.thread.take();
+        drop(self);
+        match thread {
+            Some(t) => t.join(),
+            None => Ok(()),
         }
     }
-    let todo_len = todo.len();
-    let limit = opts.stop_after.unwrap_or(usize::MAX).min(todo_len);
-    progress.event(&ProgressEvent::Planned {
-        subject: profile.id.clone(),
-        total: limit,
-        resumed,
-        per_source,
-    });
-    let mut compiled = Vec::new();
-    for s in sources {
-        let ex = Extractor::new(s).map_err(|e| {
-            anyhow::anyhow!(
-                "source {}: {}",
-                s.id,
-                e.iter()
-                    .map(|(f, m)| format!("{f}: {m}"))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        })?;
-        compiled.push((s.clone(), Arc::new(ex)));
-    }
-    let (writer, thread) = Writer::spawn(db)?;
-    let ctx = Arc::new(Ctx {
-        matcher: Matcher::new(profile),
-        fetcher: fetcher.clone(),
-        writer,
-        scan_id,
-        sources: compiled,
-    });
-    let mut ran = 0;
-    let mut failures = Vec::new();
-    {
+
+    /// Scans one subject; resumes its unfinished scan unless `opts.fresh`.
+    pub async fn scan(
+        &self,
+        profile: &Profile,
+        opts: &ScanOptions,
+        progress: &dyn Progress,
+    ) -> Result<ScanSummary> {
+        let store = Store::open(&self.db)?;
+        store.upsert_subject(profile)?;
+        let scan_id = match store.unfinished_scan(&profile.id, opts.kind)? {
+            Some(id) if !opts.fresh => id,
+            _ => store.start_scan(&profile.id, opts.kind)?,
+        };
+        let done = store.finished_checks(scan_id)?;
+        let defs: Vec<SourceDef> = self.sources().cloned().collect();
+        let mut seen = HashSet::new();
+        let todo: Vec<(Check, Option<CheckState>)> =
+            plan_checks(profile, &defs, opts.max_searches_per_source)
+                .into_iter()
+                .filter(|(c, _)| seen.insert(c.clone()))
+                .filter(|(c, _)| !done.contains(&(c.source_id.clone(), c.url.clone())))
+                .collect();
+        let resumed = done.len();
+        let mut per_source: Vec<(String, usize)> = Vec::new();
+        for (c, _) in &todo {
+            match per_source.iter_mut().find(|(s, _)| *s == c.source_id) {
+                Some((_, n)) => *n += 1,
+                None => per_source.push((c.source_id.clone(), 1)),
+            }
+        }
+        let todo_len = todo.len();
+        let limit = opts.stop_after.unwrap_or(usize::MAX).min(todo_len);
+        progress.event(&ProgressEvent::Planned {
+            subject: profile.id.clone(),
+            total: limit,
+            resumed,
+            per_source,
+        });
+        let ctx = Ctx {
+            engine: self,
+            matcher: Matcher::new(profile),
+            scan_id,
+        };
+        let ctx = &ctx;
+        let mut ran = 0;
+        let mut failures = Vec::new();
         let mut results = futures_util::stream::iter(todo.into_iter().take(limit))
-            .map(|(check, preset)| {
-                let ctx = ctx.clone();
-                async move {
-                    let outcome = match preset {
-                        Some(state) => CheckOutcome {
-                            scan_id: ctx.scan_id,
-                            source_id: check.source_id.clone(),
-                            url: check.url.clone(),
-                            state,
-                            fetches: vec![],
-                            listings: vec![],
-                            finished_at: Utc::now(),
-                        },
-                        None => run_check(&ctx, &check).await,
-                    };
-                    let label = outcome.state.label().to_string();
-                    ctx.writer.commit(outcome).await.map(|_| (check, label))
-                }
+            .map(|(check, preset)| async move {
+                let outcome = match preset {
+                    Some(state) => CheckOutcome {
+                        scan_id: ctx.scan_id,
+                        source_id: check.source_id.clone(),
+                        url: check.url.clone(),
+                        state,
+                        fetches: vec![],
+                        listings: vec![],
+                        finished_at: Utc::now(),
+                    },
+                    None => run_check(ctx, &check).await,
+                };
+                let label = outcome.state.label().to_string();
+                ctx.engine
+                    .writer
+                    .commit(outcome)
+                    .await
+                    .map(|_| (check, label))
             })
             .buffer_unordered(opts.concurrency.max(1));
         while let Some(r) = results.next().await {
@@ -274,33 +313,85 @@ pub async fn run_scan(
                 Err(e) => failures.push(e),
             }
         }
-    }
-    drop(ctx);
-    thread.join()?;
-    if let Some(e) = failures.into_iter().next() {
-        return Err(e.context("could not store a check result"));
-    }
-    let complete = ran == todo_len;
-    if complete {
-        store.finish_scan(scan_id)?;
-        progress.event(&ProgressEvent::Finished {
-            subject: profile.id.clone(),
+        drop(results);
+        if let Some(e) = failures.into_iter().next() {
+            return Err(e.context("could not store a check result"));
+        }
+        let complete = ran == todo_len;
+        if complete {
+            store.finish_scan(scan_id)?;
+            progress.event(&ProgressEvent::Finished {
+                subject: profile.id.clone(),
+                scan_id,
+            });
+        }
+        Ok(ScanSummary {
             scan_id,
-        });
+            subject_id: profile.id.clone(),
+            ran,
+            resumed,
+            complete,
+        })
     }
-    Ok(ScanSummary {
-        scan_id,
-        subject_id: profile.id.clone(),
-        ran,
-        resumed,
-        complete,
-    })
+}
+
+/// Scans one subject with a fresh [`Engine`]; resumes its unfinished scan
+/// unless `opts.fresh`.
+pub async fn run_scan(
+    profile: &Profile,
+    sources: &[SourceDef],
+    fetcher: &Fetcher,
+    db: &Path,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+) -> Result<ScanSummary> {
+    let engine = Engine::new(sources, fetcher, db)?;
+    let summary = engine.scan(profile, opts, progress).await;
+    engine.finish()?;
+    summary
+}
+
+type SharedOutcome = Arc<OnceCell<Result<Page, CheckState>>>;
+
+/// Pages fetched during this run, so that identical URLs (namesakes in a
+/// batch search the same names) cost one request. Bounded: the oldest
+/// entries go first, keeping memory flat however long the batch.
+struct PageCache {
+    cap: usize,
+    inner: Mutex<(HashMap<String, SharedOutcome>, VecDeque<String>)>,
+}
+
+impl PageCache {
+    fn new(cap: usize) -> PageCache {
+        PageCache {
+            cap,
+            inner: Mutex::new((HashMap::new(), VecDeque::new())),
+        }
+    }
+
+    /// The shared slot for `url`, and whether this caller created it.
+    fn slot(&self, url: &str) -> (SharedOutcome, bool) {
+        let mut g = self.inner.lock().expect("page cache lock");
+        if let Some(c) = g.0.get(url) {
+            return (c.clone(), false);
+        }
+        let cell = Arc::new(OnceCell::new());
+        g.0.insert(url.to_string(), cell.clone());
+        g.1.push_back(url.to_string());
+        while g.1.len() > self.cap {
+            if let Some(old) = g.1.pop_front() {
+                g.0.remove(&old);
+            }
+        }
+        (cell, true)
+    }
 }
 
 /// Runs one check: fetch result pages, read cards, fetch plausible detail
 /// pages, match. Never fails: problems become the check's state.
-async fn run_check(ctx: &Ctx, check: &Check) -> CheckOutcome {
+async fn run_check(ctx: &Ctx<'_>, check: &Check) -> CheckOutcome {
     let (def, extractor) = ctx
+        .engine
         .sources
         .iter()
         .find(|(s, _)| s.id == check.source_id)
@@ -394,7 +485,7 @@ async fn run_check(ctx: &Ctx, check: &Check) -> CheckOutcome {
 }
 
 async fn fetch_logged(
-    ctx: &Ctx,
+    ctx: &Ctx<'_>,
     def: &SourceDef,
     url: &str,
     log: &mut Vec<FetchLog>,
@@ -403,7 +494,11 @@ async fn fetch_logged(
     let mut req = FetchRequest::get(parsed);
     req.politeness = def.politeness.clone();
     req.blocked_markers = def.blocked_markers.clone();
-    let out = ctx.fetcher.fetch(&req).await;
+    let (cell, fresh) = ctx.engine.cache.slot(url);
+    let out = cell
+        .get_or_init(|| async { ctx.engine.fetcher.fetch(&req).await })
+        .await
+        .clone();
     let now = Utc::now();
     log.push(match &out {
         Ok(p) => FetchLog {
@@ -428,8 +523,8 @@ async fn fetch_logged(
             ..FetchLog::default()
         },
     });
-    if let Ok(p) = &out {
-        ctx.writer.remember_page(url, p);
+    if let (Ok(p), true) = (&out, fresh) {
+        ctx.engine.writer.remember_page(url, p);
     }
     out
 }

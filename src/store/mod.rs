@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-pub use writer::Writer;
+pub use writer::{Writer, WriterThread};
 
 use crate::model::{CheckState, MatchLevel, MatchResult, Record};
 use crate::profile::Profile;

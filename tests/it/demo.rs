@@ -17,9 +17,21 @@ struct Sim {
 
 impl Sim {
     fn start(seed: u64) -> Sim {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let network = rt.block_on(Network::start(SimConfig { seed, ..SimConfig::default() })).unwrap();
-        Sim { network: Some(network), rt }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let network = rt
+            .block_on(Network::start(SimConfig {
+                seed,
+                ..SimConfig::default()
+            }))
+            .unwrap();
+        Sim {
+            network: Some(network),
+            rt,
+        }
     }
 
     fn network(&self) -> &Network {
@@ -43,7 +55,10 @@ impl Drop for Sim {
 }
 
 fn newest_report(out: &Path) -> serde_json::Value {
-    let mut dirs: Vec<_> = walk(out).into_iter().filter(|p| p.ends_with("report.json")).collect();
+    let mut dirs: Vec<_> = walk(out)
+        .into_iter()
+        .filter(|p| p.ends_with("report.json"))
+        .collect();
     dirs.sort();
     let path = dirs.last().expect("a report.json was written");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -116,7 +131,11 @@ fn interrupted_scan_resumes_to_the_same_report() {
     let sim = Sim::start(7);
     let tmp = tempfile::tempdir().unwrap();
     let profile = tmp.path().join("me.toml");
-    std::fs::write(&profile, toml::to_string(&sim.network().demo_profile()).unwrap()).unwrap();
+    std::fs::write(
+        &profile,
+        toml::to_string(&sim.network().demo_profile()).unwrap(),
+    )
+    .unwrap();
     let run = |db: &Path, out: &Path, extra: &[&str]| {
         cmd()
             .current_dir(repo(""))
@@ -136,8 +155,12 @@ fn interrupted_scan_resumes_to_the_same_report() {
     run(&whole.join("db.sqlite"), &whole, &[]);
     // Stopped after 3 checks, then resumed.
     let parts = tmp.path().join("parts");
-    run(&parts.join("db.sqlite"), &parts, &["--stop-after", "3"]).stdout(predicates::str::contains("resume"));
-    assert!(walk(&parts).iter().all(|p| !p.ends_with("report.json")), "no report for an unfinished scan");
+    run(&parts.join("db.sqlite"), &parts, &["--stop-after", "3"])
+        .stdout(predicates::str::contains("resume"));
+    assert!(
+        walk(&parts).iter().all(|p| !p.ends_with("report.json")),
+        "no report for an unfinished scan"
+    );
     run(&parts.join("db.sqlite"), &parts, &[]);
 
     let a = newest_report(&whole);
@@ -157,6 +180,8 @@ fn interrupted_scan_resumes_to_the_same_report() {
         )
         .unwrap();
     assert_eq!(total, distinct);
-    let scans: i64 = conn.query_row("SELECT COUNT(*) FROM scans", [], |r| r.get(0)).unwrap();
+    let scans: i64 = conn
+        .query_row("SELECT COUNT(*) FROM scans", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(scans, 1, "the resumed run continued the same scan");
 }

@@ -2,5 +2,5 @@
 //! whole dependency tree, so every suite is a module here).
 
 mod common;
-mod scan;
 mod demo;
+mod scan;

@@ -49,7 +49,10 @@ fn serve(app: Router) -> SocketAddr {
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let l = tokio::net::TcpListener::from_std(listener).unwrap();
             axum::serve(l, app).await.unwrap();
@@ -59,18 +62,36 @@ fn serve(app: Router) -> SocketAddr {
 }
 
 fn report_json(out: &std::path::Path) -> serde_json::Value {
-    let subject = std::fs::read_dir(out).unwrap().next().unwrap().unwrap().path();
-    let stamp = std::fs::read_dir(&subject).unwrap().filter_map(|e| e.ok()).find(|e| e.path().is_dir()).unwrap().path();
+    let subject = std::fs::read_dir(out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let stamp = std::fs::read_dir(&subject)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().is_dir())
+        .unwrap()
+        .path();
     serde_json::from_str(&std::fs::read_to_string(stamp.join("report.json")).unwrap()).unwrap()
 }
 
 #[test]
 fn missing_profile_names_the_file() {
     cmd()
-        .args(["scan", "--profile", "does-not-exist.toml", "--sources", "sources/sim"])
+        .args([
+            "scan",
+            "--profile",
+            "does-not-exist.toml",
+            "--sources",
+            "sources/sim",
+        ])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("does-not-exist.toml: cannot read file"));
+        .stderr(predicate::str::contains(
+            "does-not-exist.toml: cannot read file",
+        ));
 }
 
 #[test]
@@ -81,7 +102,9 @@ fn invalid_profile_value_names_line_and_field() {
         .args(["--sources", "sources/sim"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("bad-state.toml:9: addresses[0].state: \"Narnia\" is not a US state"));
+        .stderr(predicate::str::contains(
+            "bad-state.toml:9: addresses[0].state: \"Narnia\" is not a US state",
+        ));
 }
 
 #[test]
@@ -105,7 +128,9 @@ fn unknown_placeholder_in_source_names_line_and_field() {
         .arg(dir.path())
         .assert()
         .failure()
-        .stderr(predicate::str::contains("local.toml:7: search.urls[0]: unknown placeholder {firstname}"));
+        .stderr(predicate::str::contains(
+            "local.toml:7: search.urls[0]: unknown placeholder {firstname}",
+        ));
 }
 
 #[test]
@@ -134,10 +159,18 @@ fn unreachable_site_is_recorded_not_fatal() {
 fn non_html_answer_is_an_error_state_not_absent() {
     let app = Router::new().route(
         "/search",
-        get(|| async { ([(header::CONTENT_TYPE, "application/octet-stream")], vec![0u8, 159, 146, 150, 255]).into_response() }),
+        get(|| async {
+            (
+                [(header::CONTENT_TYPE, "application/octet-stream")],
+                vec![0u8, 159, 146, 150, 255],
+            )
+                .into_response()
+        }),
     );
     let addr = serve(app);
-    let dir = source_dir(&format!("http://{addr}/search?first={{first}}&last={{last}}"));
+    let dir = source_dir(&format!(
+        "http://{addr}/search?first={{first}}&last={{last}}"
+    ));
     let tmp = tempfile::tempdir().unwrap();
     cmd()
         .args(["scan", "--profile"])
@@ -169,7 +202,9 @@ fn finds_a_listing_on_a_loopback_broker() {
         }),
     );
     let addr = serve(app);
-    let dir = source_dir(&format!("http://{addr}/search?first={{first}}&last={{last}}"));
+    let dir = source_dir(&format!(
+        "http://{addr}/search?first={{first}}&last={{last}}"
+    ));
     let tmp = tempfile::tempdir().unwrap();
     cmd()
         .args(["scan", "--profile"])
@@ -186,5 +221,8 @@ fn finds_a_listing_on_a_loopback_broker() {
     let report = report_json(&tmp.path().join("reports"));
     assert_eq!(report["check_states"]["found"], 1, "{report:#}");
     assert_eq!(report["found"], 1, "{report:#}");
-    assert_eq!(report["rejected"], 1, "the Boise namesake is rejected: {report:#}");
+    assert_eq!(
+        report["rejected"], 1,
+        "the Boise namesake is rejected: {report:#}"
+    );
 }
