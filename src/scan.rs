@@ -58,6 +58,16 @@ pub enum ProgressEvent {
         /// State label.
         state: String,
     },
+    /// A batch counted its good rows.
+    BatchPlanned {
+        /// Subjects to scan or skip.
+        subjects: usize,
+    },
+    /// A batch subject was skipped because an earlier run finished it.
+    SubjectSkipped {
+        /// Subject id.
+        subject: String,
+    },
     /// A subject's scan finished.
     Finished {
         /// Subject id.

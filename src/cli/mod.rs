@@ -1,6 +1,7 @@
 //! Command-line interface. Each command group has its own file; this one
 //! holds the argument types and dispatch. No logic lives here.
 
+mod batch;
 mod progress;
 mod scan;
 
@@ -34,6 +35,8 @@ pub enum Command {
     Demo(scan::DemoArgs),
     /// Scan a profile against the sources in a folder and write a report.
     Scan(scan::ScanArgs),
+    /// Scan many people from a CSV or JSONL file, with aggregate statistics.
+    Batch(batch::BatchArgs),
     /// Write the report of a stored scan again.
     Report(scan::ReportArgs),
     /// Mark a listing as you ("me") or someone else ("not-me"); sticks on re-scans.
@@ -67,6 +70,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Demo(a) => scan::demo(&cli, a),
         Command::Scan(a) => scan::scan(&cli, a),
+        Command::Batch(a) => batch::batch(&cli, a),
         Command::Report(a) => scan::report(&cli, a),
         Command::Mark(a) => scan::mark(a),
         Command::Sim(c) => scan::sim(&cli, c),

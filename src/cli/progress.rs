@@ -1,7 +1,7 @@
 //! Progress display: indicatif bars on a terminal, JSON lines for scripts,
 //! nothing otherwise. The library only emits [`ProgressEvent`]s.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
@@ -29,11 +29,15 @@ impl Progress for JsonLines {
     }
 }
 
+/// A source's bar and its count of check states.
+type SourceBar = (ProgressBar, BTreeMap<String, usize>);
+
 /// One overall bar plus one bar per source.
 struct Bars {
     multi: MultiProgress,
     overall: ProgressBar,
-    per_source: Mutex<HashMap<String, ProgressBar>>,
+    per_source: Mutex<HashMap<String, SourceBar>>,
+    subjects: Mutex<Option<ProgressBar>>,
 }
 
 impl Bars {
@@ -52,6 +56,7 @@ impl Bars {
             multi,
             overall,
             per_source: Mutex::new(HashMap::new()),
+            subjects: Mutex::new(None),
         }
     }
 }
@@ -69,25 +74,46 @@ impl Progress for Bars {
                         .progress_chars("=> ");
                 let mut bars = self.per_source.lock().expect("progress lock");
                 for (source, n) in per_source {
-                    let bar = bars.entry(source.clone()).or_insert_with(|| {
+                    let (bar, _) = bars.entry(source.clone()).or_insert_with(|| {
                         let b = self.multi.add(ProgressBar::new(0));
                         b.set_style(style.clone());
                         b.set_prefix(source.chars().take(14).collect::<String>());
-                        b
+                        (b, BTreeMap::new())
                     });
                     bar.inc_length(*n as u64);
                 }
             }
             ProgressEvent::CheckDone { source, state, .. } => {
                 self.overall.inc(1);
-                if let Some(b) = self.per_source.lock().expect("progress lock").get(source) {
+                if let Some((b, counts)) = self
+                    .per_source
+                    .lock()
+                    .expect("progress lock")
+                    .get_mut(source)
+                {
                     b.inc(1);
-                    if state != "absent" {
-                        b.set_message(state.clone());
-                    }
+                    *counts.entry(state.clone()).or_default() += 1;
+                    let msg: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                    b.set_message(msg.join(" · "));
                 }
             }
-            ProgressEvent::Finished { .. } => {}
+            ProgressEvent::BatchPlanned { subjects } => {
+                let b = self.multi.insert(0, ProgressBar::new(*subjects as u64));
+                b.set_style(
+                    ProgressStyle::with_template(
+                        "{spinner} {prefix:>14} [{bar:30}] {pos}/{len} subjects  ETA {eta}",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
+                );
+                b.set_prefix("subjects");
+                *self.subjects.lock().expect("progress lock") = Some(b);
+            }
+            ProgressEvent::SubjectSkipped { .. } | ProgressEvent::Finished { .. } => {
+                if let Some(b) = self.subjects.lock().expect("progress lock").as_ref() {
+                    b.inc(1);
+                }
+            }
         }
     }
 }
@@ -95,7 +121,10 @@ impl Progress for Bars {
 impl Drop for Bars {
     fn drop(&mut self) {
         self.overall.finish_and_clear();
-        for b in self.per_source.lock().expect("progress lock").values() {
+        for (b, _) in self.per_source.lock().expect("progress lock").values() {
+            b.finish_and_clear();
+        }
+        if let Some(b) = self.subjects.lock().expect("progress lock").as_ref() {
             b.finish_and_clear();
         }
         let _ = self.multi.clear();

@@ -45,7 +45,8 @@ pub struct CrawlArgs {
 }
 
 impl CrawlArgs {
-    fn config(&self, extra_resolve: Vec<(String, SocketAddr)>) -> Result<CrawlConfig> {
+    /// The crawl configuration these flags describe.
+    pub fn config(&self, extra_resolve: Vec<(String, SocketAddr)>) -> Result<CrawlConfig> {
         let mut resolve = extra_resolve;
         for r in &self.resolve {
             let (host, addr) = r

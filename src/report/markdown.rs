@@ -6,7 +6,7 @@ use super::ReportData;
 use crate::model::MatchLevel;
 
 /// Scraped text may hold Markdown or HTML; neutralise what would render.
-pub(crate) fn md_escape(s: &str) -> String {
+pub fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

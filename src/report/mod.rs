@@ -6,6 +6,8 @@
 
 mod markdown;
 
+pub use markdown::md_escape;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -19,3 +19,19 @@ pub fn repo(path: &str) -> PathBuf {
 pub fn cmd() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("brokertrace").expect("binary builds")
 }
+
+/// Every file below `dir`, recursively.
+pub fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use brokertrace::sim::{Network, SimConfig};
 
-use crate::common::{cmd, repo};
+use crate::common::{cmd, repo, walk};
 
 /// Starts the simulated network on a background runtime that lives as long
 /// as the returned guard.
@@ -62,21 +62,6 @@ fn newest_report(out: &Path) -> serde_json::Value {
     dirs.sort();
     let path = dirs.last().expect("a report.json was written");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// URLs of listings graded probable or better, per source.

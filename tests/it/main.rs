@@ -1,6 +1,7 @@
 //! The one integration-test binary (each test binary costs a link of the
 //! whole dependency tree, so every suite is a module here).
 
+mod batch;
 mod common;
 mod demo;
 mod scan;

@@ -1,0 +1,135 @@
+//! Batch scans: many subjects from one CSV or JSONL file, one politeness
+//! budget, resumable, with aggregate statistics that name no one.
+//!
+//! Rows are read lazily ([`input::rows`]) and scanned a few subjects at a
+//! time on one shared [`Engine`], so per-host limits hold across the whole
+//! batch and identical searches are fetched once.
+
+pub mod aggregate;
+pub mod input;
+
+use std::path::Path;
+
+use anyhow::Result;
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use crate::diagnostics::InputError;
+use crate::scan::{Engine, Progress, ProgressEvent, ScanOptions};
+use crate::store::Store;
+
+/// Knobs for a batch run.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Continue an earlier run: skip subjects whose latest scan finished and
+    /// resume unfinished ones. Without it every subject gets a fresh scan.
+    pub resume: bool,
+    /// Stop before scanning anything if any row is bad.
+    pub strict: bool,
+    /// Subjects scanned at once.
+    pub subjects_at_once: usize,
+    /// Settings for each subject's scan.
+    pub scan: ScanOptions,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            resume: false,
+            strict: false,
+            subjects_at_once: 8,
+            scan: ScanOptions::default(),
+        }
+    }
+}
+
+/// What a batch run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BatchSummary {
+    /// Rows read (good and bad).
+    pub rows: usize,
+    /// Rows skipped because they were invalid.
+    pub bad_rows: usize,
+    /// Subjects scanned (or resumed) in this run.
+    pub scanned: usize,
+    /// Subjects skipped because an earlier run finished them (`--resume`).
+    pub already_done: usize,
+    /// Subjects whose scan did not finish (stopped early).
+    pub incomplete: usize,
+    /// Every good row's subject id, in file order.
+    pub subject_ids: Vec<String>,
+}
+
+/// Checks every row without scanning; returns the problems.
+pub fn validate(path: &Path) -> Result<Vec<InputError>, InputError> {
+    Ok(input::rows(path)?
+        .filter_map(|(_, r)| r.err())
+        .flatten()
+        .collect())
+}
+
+/// Runs a batch. Bad rows are passed to `on_bad_row` and skipped.
+pub async fn run(
+    path: &Path,
+    engine: &Engine,
+    db: &Path,
+    opts: &BatchOptions,
+    progress: &dyn Progress,
+    on_bad_row: &mut (dyn FnMut(&InputError) + Send),
+) -> Result<BatchSummary> {
+    if opts.strict {
+        let problems = validate(path)?;
+        if !problems.is_empty() {
+            let text: Vec<String> = problems.iter().map(|e| e.to_string()).collect();
+            anyhow::bail!("{}\n(--strict: nothing was scanned)", text.join("\n"));
+        }
+    }
+    let total = input::rows(path)?.filter(|(_, r)| r.is_ok()).count();
+    progress.event(&ProgressEvent::BatchPlanned { subjects: total });
+    let store = Store::open(db)?;
+    let mut summary = BatchSummary::default();
+    let mut todo = Vec::new();
+    for (_, row) in input::rows(path)? {
+        summary.rows += 1;
+        match row {
+            Err(errors) => {
+                summary.bad_rows += 1;
+                for e in &errors {
+                    on_bad_row(e);
+                }
+            }
+            Ok(profile) => {
+                summary.subject_ids.push(profile.id.clone());
+                let done = opts.resume
+                    && store
+                        .latest_scan(&profile.id)?
+                        .is_some_and(|s| s.finished_at.is_some() && s.kind == opts.scan.kind);
+                if done {
+                    summary.already_done += 1;
+                    progress.event(&ProgressEvent::SubjectSkipped {
+                        subject: profile.id.clone(),
+                    });
+                } else {
+                    todo.push(profile);
+                }
+            }
+        }
+    }
+    drop(store);
+    let scan_opts = ScanOptions {
+        fresh: !opts.resume,
+        ..opts.scan.clone()
+    };
+    let scan_opts = &scan_opts;
+    let mut runs = futures_util::stream::iter(todo)
+        .map(|profile| async move { engine.scan(&profile, scan_opts, progress).await })
+        .buffer_unordered(opts.subjects_at_once.max(1));
+    while let Some(r) = runs.next().await {
+        let s = r?;
+        summary.scanned += 1;
+        if !s.complete {
+            summary.incomplete += 1;
+        }
+    }
+    Ok(summary)
+}
