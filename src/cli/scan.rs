@@ -159,6 +159,15 @@ pub enum SimCommand {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Print the simulated population as a batch CSV (input for `batch` and benchmarks).
+    People {
+        /// Seed of the simulated population.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// People in the population.
+        #[arg(long, default_value_t = 400)]
+        count: usize,
+    },
     /// Print the network's ground truth as JSON.
     Truth {
         /// Seed of the simulated population.
@@ -352,6 +361,16 @@ pub fn sim(_cli: &Cli, c: &SimCommand) -> Result<ExitCode> {
                 println!("\nScan against it with:\n  brokertrace scan --profile P --sources sources/sim {}", flags.join(" "));
                 println!("Ctrl-C stops the network.");
                 tokio::signal::ctrl_c().await?;
+                Ok(ExitCode::SUCCESS)
+            }
+            SimCommand::People { seed, count } => {
+                let network = Network::start(SimConfig {
+                    seed: *seed,
+                    population: *count,
+                })
+                .await?;
+                let people = network.truth().people.iter().map(|p| &p.profile);
+                brokertrace::batch::input::write_csv(std::io::stdout().lock(), people)?;
                 Ok(ExitCode::SUCCESS)
             }
             SimCommand::Truth { seed } => {
