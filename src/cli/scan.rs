@@ -158,6 +158,9 @@ pub enum SimCommand {
         /// Seed of the simulated population.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// People in the population.
+        #[arg(long, default_value_t = 400)]
+        count: usize,
     },
     /// Print the simulated population as a batch CSV (input for `batch` and benchmarks).
     People {
@@ -344,10 +347,10 @@ pub fn mark(a: &MarkArgs) -> Result<ExitCode> {
 pub fn sim(_cli: &Cli, c: &SimCommand) -> Result<ExitCode> {
     runtime()?.block_on(async {
         match c {
-            SimCommand::Serve { seed } => {
+            SimCommand::Serve { seed, count } => {
                 let network = Network::start(SimConfig {
                     seed: *seed,
-                    ..SimConfig::default()
+                    population: *count,
                 })
                 .await?;
                 let flags: Vec<String> = network
