@@ -1,6 +1,7 @@
 //! Command-line interface. Each command group has its own file; this one
 //! holds the argument types and dispatch. No logic lives here.
 
+mod optout;
 mod progress;
 mod scan;
 
@@ -41,6 +42,11 @@ pub enum Command {
     /// Run the simulated broker network.
     #[command(subcommand)]
     Sim(scan::SimCommand),
+    /// Draft opt-out and access requests, and track them in the request ledger.
+    #[command(subcommand)]
+    Optout(optout::OptoutCommand),
+    /// Re-check only the listings you asked brokers to remove, and record proof.
+    Rescan(optout::RescanArgs),
 }
 
 /// Where the database lives (shared by commands that use it).
@@ -70,6 +76,8 @@ pub fn main() -> ExitCode {
         Command::Report(a) => scan::report(&cli, a),
         Command::Mark(a) => scan::mark(a),
         Command::Sim(c) => scan::sim(&cli, c),
+        Command::Optout(c) => optout::optout(&cli, c),
+        Command::Rescan(a) => optout::rescan(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -45,7 +45,8 @@ pub struct CrawlArgs {
 }
 
 impl CrawlArgs {
-    fn config(&self, extra_resolve: Vec<(String, SocketAddr)>) -> Result<CrawlConfig> {
+    /// The crawl settings these flags describe, plus `extra_resolve` overrides.
+    pub fn config(&self, extra_resolve: Vec<(String, SocketAddr)>) -> Result<CrawlConfig> {
         let mut resolve = extra_resolve;
         for r in &self.resolve {
             let (host, addr) = r
