@@ -263,7 +263,9 @@ fn listing_lines(req: &PlannedRequest) -> Vec<String> {
             let shows: Vec<String> = listing_values(l).into_iter().map(|(_, v)| v).collect();
             format!(
                 "- {} on {}{}",
-                l.url.as_deref().unwrap_or("(no listing URL; search the site for the name shown)"),
+                l.url
+                    .as_deref()
+                    .unwrap_or("(no listing URL; search the site for the name shown)"),
                 line_safe(&l.source_name),
                 if shows.is_empty() {
                     String::new()
@@ -377,7 +379,12 @@ fn render_checklist(
         "# Opt-out checklist: {} (request #{request_id})\n\n",
         md(&req.target_name)
     ));
-    s.push_str(&format!("Route: {}. Law: {} ({}).\n\n", req.method.as_str(), law.short, law.name));
+    s.push_str(&format!(
+        "Route: {}. Law: {} ({}).\n\n",
+        req.method.as_str(),
+        law.short,
+        law.name
+    ));
     if let Some(c) = covers_line(req) {
         s.push_str(&format!("{}\n\n", md(&c)));
     }
@@ -402,7 +409,8 @@ fn render_checklist(
                 &mut s,
                 format!(
                     "No opt-out route is known for this site. Look for a privacy or \"do not sell\" link on {} and use the request text below.",
-                    home.map(|h| format!("<{h}>")).unwrap_or_else(|| "its home page".into())
+                    home.map(|h| format!("<{h}>"))
+                        .unwrap_or_else(|| "its home page".into())
                 ),
             )
         }
@@ -440,7 +448,9 @@ fn render_checklist(
     );
     step(
         &mut s,
-        format!("When submitted, record it: `brokertrace optout mark-sent {request_id} --via web-form`."),
+        format!(
+            "When submitted, record it: `brokertrace optout mark-sent {request_id} --via web-form`."
+        ),
     );
     s.push_str(&format!("\n{}\n\n", due_line(law, date)));
     if let Some(note) = law.drop_note() {
@@ -448,8 +458,9 @@ fn render_checklist(
     }
     s.push_str("## Request text\n\n");
     s.push_str(&format!("Subject: {}\n\n", law.subject_line()));
-    for p in law.request_paragraphs(&line_safe(&req.target_name), date) {
-        s.push_str(&format!("{}\n\n", md(&p)));
+    // The paragraphs are our own text; only the broker's name is untrusted.
+    for p in law.request_paragraphs(&md(&req.target_name), date) {
+        s.push_str(&format!("{p}\n\n"));
     }
     s
 }
@@ -571,4 +582,66 @@ fn render_letter(
         name.as_deref().unwrap_or("[your name]")
     ));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_values_lose_every_control_character() {
+        assert_eq!(
+            header_safe("Jane\r\nBcc: evil@example.com\u{0}\u{7f}\u{85}\u{2028} Doe\t"),
+            "JaneBcc: evil@example.com Doe"
+        );
+    }
+
+    #[test]
+    fn only_http_urls_survive_normalised() {
+        assert_eq!(
+            safe_url(" https://a.test/p/<x> y ").as_deref(),
+            Some("https://a.test/p/%3Cx%3E%20y")
+        );
+        assert_eq!(safe_url("javascript:alert(1)"), None);
+    }
+
+    #[test]
+    fn fronts_resolve_to_the_parent_without_looping() {
+        let def = |id: &str, via: Option<&str>| SourceDef {
+            id: id.into(),
+            name: id.into(),
+            homepage: format!("https://{id}/"),
+            kind: crate::sources::SourceKind::Registry,
+            operator: String::new(),
+            parent_company: None,
+            opt_out_via: via.map(str::to_string),
+            front_of: None,
+            mirror_of: None,
+            copies_from: Vec::new(),
+            categories: Vec::new(),
+            price_usd: None,
+            ca_registered: None,
+            last_checked: None,
+            verified: false,
+            provenance: String::new(),
+            notes: String::new(),
+            politeness: None,
+            blocked_markers: Vec::new(),
+            schedule: None,
+            search: None,
+            detail: None,
+            optout: Default::default(),
+        };
+        let defs = vec![
+            def("front", Some("mid")),
+            def("mid", Some("top")),
+            def("top", None),
+            def("a", Some("b")),
+            def("b", Some("a")),
+        ];
+        assert_eq!(opt_out_target("front", &defs), "top");
+        assert_eq!(opt_out_target("unknown", &defs), "unknown");
+        let looped = opt_out_target("a", &defs);
+        assert!(looped == "a" || looped == "b");
+    }
 }

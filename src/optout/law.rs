@@ -82,56 +82,26 @@ const GDPR_COUNTRIES: [&str; 30] = [
 /// US states with a comprehensive consumer privacy law in force:
 /// `(state, act, abbreviation, days to answer, extension days)`.
 const US_STATE_LAWS: [(&str, &str, &str, u32, u32); 17] = [
-    ("VA", "Virginia Consumer Data Protection Act", "VCDPA", 45, 45),
+    (
+        "VA",
+        "Virginia Consumer Data Protection Act",
+        "VCDPA",
+        45,
+        45,
+    ),
     ("CO", "Colorado Privacy Act", "CPA", 45, 45),
-    (
-        "CT",
-        "Connecticut Data Privacy Act",
-        "CTDPA",
-        45,
-        45,
-    ),
+    ("CT", "Connecticut Data Privacy Act", "CTDPA", 45, 45),
     ("UT", "Utah Consumer Privacy Act", "UCPA", 45, 45),
-    (
-        "TX",
-        "Texas Data Privacy and Security Act",
-        "TDPSA",
-        45,
-        45,
-    ),
+    ("TX", "Texas Data Privacy and Security Act", "TDPSA", 45, 45),
     ("OR", "Oregon Consumer Privacy Act", "OCPA", 45, 45),
-    (
-        "MT",
-        "Montana Consumer Data Privacy Act",
-        "MCDPA",
-        45,
-        45,
-    ),
+    ("MT", "Montana Consumer Data Privacy Act", "MCDPA", 45, 45),
     ("IA", "Iowa Consumer Data Protection Act", "ICDPA", 90, 45),
-    (
-        "DE",
-        "Delaware Personal Data Privacy Act",
-        "DPDPA",
-        45,
-        45,
-    ),
+    ("DE", "Delaware Personal Data Privacy Act", "DPDPA", 45, 45),
     ("NE", "Nebraska Data Privacy Act", "NDPA", 45, 45),
     ("NH", "New Hampshire Privacy Act", "NHPA", 45, 45),
     ("NJ", "New Jersey Data Privacy Act", "NJDPA", 45, 45),
-    (
-        "TN",
-        "Tennessee Information Protection Act",
-        "TIPA",
-        45,
-        45,
-    ),
-    (
-        "MN",
-        "Minnesota Consumer Data Privacy Act",
-        "MCDPA",
-        45,
-        45,
-    ),
+    ("TN", "Tennessee Information Protection Act", "TIPA", 45, 45),
+    ("MN", "Minnesota Consumer Data Privacy Act", "MCDPA", 45, 45),
     ("MD", "Maryland Online Data Privacy Act", "MODPA", 45, 45),
     (
         "IN",
@@ -182,8 +152,9 @@ pub fn law_for(jurisdiction: &str) -> Law {
         return Law {
             regime: Regime::Ccpa,
             code: "ccpa".into(),
-            name: "California Consumer Privacy Act, as amended by the California Privacy Rights Act"
-                .into(),
+            name:
+                "California Consumer Privacy Act, as amended by the California Privacy Rights Act"
+                    .into(),
             short: "CCPA/CPRA".into(),
             deadline: Period::Days(45),
             extension: Some(Period::Days(45)),
@@ -249,8 +220,9 @@ impl Law {
                 "{} request: access (Art. 15 incl. source and recipients), erasure (Art. 17), objection (Art. 21)",
                 self.short
             ),
-            Regime::Ccpa => "CCPA/CPRA request: right to know, delete, and opt out of sale/sharing"
-                .into(),
+            Regime::Ccpa => {
+                "CCPA/CPRA request: right to know, delete, and opt out of sale/sharing".into()
+            }
             Regime::UsState => format!(
                 "{} request: deletion and opt-out of sale of my personal data",
                 self.short

@@ -268,7 +268,13 @@ pub fn get(store: &Store, id: i64) -> Result<RequestRow> {
         })
 }
 
-fn transition(store: &Store, id: i64, from: RequestState, to: RequestState, detail: &str) -> Result<()> {
+fn transition(
+    store: &Store,
+    id: i64,
+    from: RequestState,
+    to: RequestState,
+    detail: &str,
+) -> Result<()> {
     store.conn().execute(
         "INSERT INTO request_events (request_id, at, from_state, to_state, detail)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -284,7 +290,13 @@ fn transition(store: &Store, id: i64, from: RequestState, to: RequestState, deta
 /// Records that a request was sent on `sent_on` via `via`; computes its
 /// deadline under `law`. Re-sending after a refusal or reappearance starts
 /// a new deadline.
-pub fn mark_sent(store: &Store, id: i64, sent_on: NaiveDate, via: &str, law: &Law) -> Result<RequestRow> {
+pub fn mark_sent(
+    store: &Store,
+    id: i64,
+    sent_on: NaiveDate,
+    via: &str,
+    law: &Law,
+) -> Result<RequestRow> {
     let req = get(store, id)?;
     if req.state == RequestState::Removed {
         bail!(

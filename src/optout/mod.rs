@@ -217,11 +217,7 @@ pub fn index_markdown(index: &DraftIndex) -> String {
         draft::PLACEHOLDER_FROM
     ));
     for d in &index.drafts {
-        s.push_str(&format!(
-            "### #{} {}\n\n",
-            d.request_id,
-            md(&d.broker_name)
-        ));
+        s.push_str(&format!("### #{} {}\n\n", d.request_id, md(&d.broker_name)));
         for x in &d.discloses {
             let by = if x.shown_by == "sender" {
                 "your reply address".to_string()

@@ -70,7 +70,10 @@ fn shows_name(body: &str, names: &[PersonName]) -> bool {
     names.iter().any(|n| {
         let first = fold(&n.first);
         let last = fold(&n.last);
-        first.trim().len() > 0 && last.trim().len() > 0 && text.contains(&first) && text.contains(&last)
+        !first.trim().is_empty()
+            && !last.trim().is_empty()
+            && text.contains(&first)
+            && text.contains(&last)
     })
 }
 
@@ -92,10 +95,15 @@ pub fn judge(page: &Page, def: Option<&SourceDef>, names: &[PersonName]) -> (Ver
         return (Verdict::Removed, format!("http {}", page.status));
     }
     if shows_name(&page.body, names) {
-        return (Verdict::Present, format!("http {}: name still shown", page.status));
+        return (
+            Verdict::Present,
+            format!("http {}: name still shown", page.status),
+        );
     }
     let lower = page.body.to_ascii_lowercase();
-    let markers = def.map(|d| d.blocked_markers.as_slice()).unwrap_or_default();
+    let markers = def
+        .map(|d| d.blocked_markers.as_slice())
+        .unwrap_or_default();
     if BLOCK_MARKERS
         .iter()
         .map(|m| m.to_string())

@@ -209,7 +209,14 @@ fn standard_listings() -> Vec<(&'static str, String, Record, MatchLevel)> {
 
 fn draft(db: &Path, sources: &Path, out: &Path) -> String {
     let o = cmd()
-        .args(["optout", "draft", "--subject", "jane-doe", "--date", "2025-03-01"])
+        .args([
+            "optout",
+            "draft",
+            "--subject",
+            "jane-doe",
+            "--date",
+            "2025-03-01",
+        ])
         .arg("--db")
         .arg(db)
         .arg("--sources")
@@ -237,14 +244,20 @@ fn drafts_follow_each_broker_route_and_disclose_only_listing_values() {
 
     // Web form: opt-out URL, exact listing URL, requirements; namesake absent.
     let checklist = read(&dir.join("webform.test-checklist.md"));
-    assert!(checklist.contains("<https://webform.test/optout>"), "{checklist}");
+    assert!(
+        checklist.contains("<https://webform.test/optout>"),
+        "{checklist}"
+    );
     assert!(checklist.contains("<https://webform.test/p/jane-doe-41>"));
     assert!(!checklist.contains("jane-doe-77"));
     assert!(checklist.contains("E-mail confirmation"));
     assert!(checklist.contains("Captcha"));
     assert!(checklist.contains("DROP"));
     assert!(checklist.contains("45 days"));
-    assert!(checklist.contains("2025-04-15"), "deadline from the draft date");
+    assert!(
+        checklist.contains("2025-04-15"),
+        "deadline from the draft date"
+    );
 
     // E-mail: an RFC 5322 message whose headers carry no injected Bcc.
     let eml = read(&dir.join("mailer.test.eml"));
@@ -255,7 +268,9 @@ fn drafts_follow_each_broker_route_and_disclose_only_listing_values() {
         if line.starts_with(' ') || line.starts_with('\t') {
             continue; // folded continuation
         }
-        let (name, _) = line.split_once(':').unwrap_or_else(|| panic!("not a header: {line:?}"));
+        let (name, _) = line
+            .split_once(':')
+            .unwrap_or_else(|| panic!("not a header: {line:?}"));
         assert!(
             !name.is_empty() && name.bytes().all(|b| (33..=126).contains(&b) && b != b':'),
             "{line:?}"
@@ -266,14 +281,19 @@ fn drafts_follow_each_broker_route_and_disclose_only_listing_values() {
     for required in ["from", "to", "subject", "date"] {
         assert!(names.iter().any(|n| n == required), "{required} in {head}");
     }
-    assert!(head.contains("To: \"Mailer People\" <privacy@mailer.test>"), "{head}");
+    assert!(
+        head.contains("To: \"Mailer People\" <privacy@mailer.test>"),
+        "{head}"
+    );
     assert!(head.contains("<jane@example.com>"), "{head}");
     assert!(head.contains("CCPA/CPRA"), "{head}");
     assert!(body.contains("https://mailer.test/people/77"));
 
     // Postal: a letter with the broker's address.
     let letter = read(&dir.join("postal.test-letter.txt"));
-    assert!(letter.contains("Postal Records LLC\nAttn: Privacy\nPO Box 555\nSpringfield, IL 62701"));
+    assert!(
+        letter.contains("Postal Records LLC\nAttn: Privacy\nPO Box 555\nSpringfield, IL 62701")
+    );
     assert!(letter.contains("https://postal.test/r/9"));
 
     // Parent: one request for both fronts, none per front.
@@ -291,13 +311,19 @@ fn drafts_follow_each_broker_route_and_disclose_only_listing_values() {
     }
     assert!(!all.contains(SECRET_PHONE));
     assert!(!all.contains("555-0199"));
-    assert!(!checklist.contains("+14155550101"), "postal listing's phone leaked");
+    assert!(
+        !checklist.contains("+14155550101"),
+        "postal listing's phone leaked"
+    );
     assert!(parent.contains("+14155550102") && parent.contains("+14155550103"));
 
     let index: serde_json::Value = serde_json::from_str(&read(&dir.join("index.json"))).unwrap();
     let drafts = index["drafts"].as_array().unwrap();
     assert_eq!(drafts.len(), 4);
-    let parent_entry = drafts.iter().find(|d| d["broker"] == "parent.test").unwrap();
+    let parent_entry = drafts
+        .iter()
+        .find(|d| d["broker"] == "parent.test")
+        .unwrap();
     assert_eq!(
         parent_entry["covers"],
         serde_json::json!(["front1.test", "front2.test"])
@@ -308,9 +334,18 @@ fn drafts_follow_each_broker_route_and_disclose_only_listing_values() {
         .iter()
         .map(|d| d["value"].as_str().unwrap())
         .collect();
-    assert!(disclosed.contains(&"https://front1.test/jane"), "{disclosed:?}");
-    assert!(!disclosed.contains(&"jane@example.com"), "web forms send no reply address");
-    let mail_entry = drafts.iter().find(|d| d["broker"] == "mailer.test").unwrap();
+    assert!(
+        disclosed.contains(&"https://front1.test/jane"),
+        "{disclosed:?}"
+    );
+    assert!(
+        !disclosed.contains(&"jane@example.com"),
+        "web forms send no reply address"
+    );
+    let mail_entry = drafts
+        .iter()
+        .find(|d| d["broker"] == "mailer.test")
+        .unwrap();
     assert!(
         mail_entry["discloses"]
             .as_array()
@@ -362,7 +397,10 @@ fn gdpr_drafts_ask_for_source_and_recipients() {
         assert!(flat.contains("one month"));
         assert!(!flat.contains("DROP"));
     }
-    assert!(letter.contains("by 2025-04-01"), "one month from 2025-03-01");
+    assert!(
+        letter.contains("by 2025-04-01"),
+        "one month from 2025-03-01"
+    );
 }
 
 fn ledger_cmd(db: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
@@ -396,12 +434,24 @@ fn ledger_moves_through_its_states_and_flags_overdue_requests() {
     let form = request_id(&db, "webform.test");
 
     // Only a sent request can be refused.
-    let a = ledger_cmd(&db, &["optout", "mark-refused", &mail, "--reason", "no_match"]).failure();
+    let a = ledger_cmd(
+        &db,
+        &["optout", "mark-refused", &mail, "--reason", "no_match"],
+    )
+    .failure();
     assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("mark-sent"));
 
     let a = ledger_cmd(
         &db,
-        &["optout", "mark-sent", &mail, "--date", "2025-03-01", "--via", "email"],
+        &[
+            "optout",
+            "mark-sent",
+            &mail,
+            "--date",
+            "2025-03-01",
+            "--via",
+            "email",
+        ],
     )
     .success();
     assert!(stdout(&a).contains("due by 2025-04-15"), "{}", stdout(&a));
@@ -420,7 +470,13 @@ fn ledger_moves_through_its_states_and_flags_overdue_requests() {
     // A refusal with a DRP reason (a plain synonym is accepted too).
     ledger_cmd(
         &db,
-        &["optout", "mark-refused", &mail, "--reason", "identity_unverifiable"],
+        &[
+            "optout",
+            "mark-refused",
+            &mail,
+            "--reason",
+            "identity_unverifiable",
+        ],
     )
     .success();
     ledger_cmd(&db, &["optout", "mark-refused", &form, "--reason", "bogus"]).failure();
@@ -475,6 +531,9 @@ fn broker(present: Arc<AtomicBool>) -> SocketAddr {
     rx.recv().unwrap()
 }
 
+/// `(before_status, after_status, verdict, after_hash, after_fetched_at)`.
+type ProofRow = (Option<i64>, Option<i64>, String, Option<String>, String);
+
 #[test]
 fn rescan_proves_removal_and_notices_reappearance() {
     let present = Arc::new(AtomicBool::new(true));
@@ -523,7 +582,10 @@ fn rescan_proves_removal_and_notices_reappearance() {
     ledger_cmd(&db, &["optout", "mark-sent", &form, "--date", "2025-03-01"]).success();
 
     let out = rescan(true);
-    assert!(out.contains("re-checked 1 listing(s): 0 removed, 1 still there"), "{out}");
+    assert!(
+        out.contains("re-checked 1 listing(s): 0 removed, 1 still there"),
+        "{out}"
+    );
     let out = rescan(false);
     assert!(out.contains("1 removed"), "{out}");
     assert!(out.contains("http 404"), "{out}");
@@ -545,14 +607,16 @@ fn rescan_proves_removal_and_notices_reappearance() {
 
     // Proof: before/after time, status and hash of each re-check.
     let store = Store::open(&db).unwrap();
-    let proofs: Vec<(Option<i64>, Option<i64>, String, Option<String>, String)> = store
+    let proofs: Vec<ProofRow> = store
         .conn()
         .prepare(
             "SELECT before_status, after_status, verdict, after_hash, after_fetched_at
              FROM removal_proofs ORDER BY id",
         )
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -568,6 +632,10 @@ fn rescan_proves_removal_and_notices_reappearance() {
             (Some(404), Some(200), "present"),
         ]
     );
-    assert!(proofs.iter().all(|p| p.3.as_deref().is_some_and(|h| h.len() == 64)));
+    assert!(
+        proofs
+            .iter()
+            .all(|p| p.3.as_deref().is_some_and(|h| h.len() == 64))
+    );
     assert!(proofs.iter().all(|p| p.4.contains('T')));
 }
