@@ -2,6 +2,7 @@
 //! holds the argument types and dispatch. No logic lives here.
 
 mod batch;
+mod optout;
 mod progress;
 mod scan;
 
@@ -44,6 +45,11 @@ pub enum Command {
     /// Run the simulated broker network.
     #[command(subcommand)]
     Sim(scan::SimCommand),
+    /// Draft opt-out and access requests, and track them in the request ledger.
+    #[command(subcommand)]
+    Optout(optout::OptoutCommand),
+    /// Re-check only the listings you asked brokers to remove, and record proof.
+    Rescan(optout::RescanArgs),
 }
 
 /// Where the database lives (shared by commands that use it).
@@ -74,6 +80,8 @@ pub fn main() -> ExitCode {
         Command::Report(a) => scan::report(&cli, a),
         Command::Mark(a) => scan::mark(a),
         Command::Sim(c) => scan::sim(&cli, c),
+        Command::Optout(c) => optout::optout(&cli, c),
+        Command::Rescan(a) => optout::rescan(&cli, a),
     };
     match result {
         Ok(code) => code,

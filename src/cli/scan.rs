@@ -45,7 +45,7 @@ pub struct CrawlArgs {
 }
 
 impl CrawlArgs {
-    /// The crawl configuration these flags describe.
+    /// The crawl settings these flags describe, plus `extra_resolve` overrides.
     pub fn config(&self, extra_resolve: Vec<(String, SocketAddr)>) -> Result<CrawlConfig> {
         let mut resolve = extra_resolve;
         for r in &self.resolve {

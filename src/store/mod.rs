@@ -22,7 +22,8 @@ use crate::profile::Profile;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how
 /// many ran. Never edit one that shipped: append a new one.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE subjects (
     id           TEXT PRIMARY KEY,
     profile_json TEXT NOT NULL,
@@ -106,7 +107,59 @@ CREATE TABLE http_cache (
 );
 CREATE INDEX checks_scan ON checks (scan_id);
 CREATE INDEX sightings_scan ON sightings (scan_id);
-"#];
+"#,
+    // 2: the opt-out request ledger (src/optout/ledger.rs).
+    r#"
+CREATE TABLE requests (
+    id             INTEGER PRIMARY KEY,
+    subject_id     TEXT NOT NULL REFERENCES subjects(id),
+    target_id      TEXT NOT NULL,
+    method         TEXT NOT NULL,
+    law            TEXT NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'found'
+                   CHECK (state IN ('found', 'requested', 'removed', 'reappeared', 'refused')),
+    draft_path     TEXT,
+    sent_on        TEXT,
+    sent_via       TEXT,
+    due_on         TEXT,
+    due_extended   TEXT,
+    refusal_reason TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    UNIQUE (subject_id, target_id)
+);
+CREATE TABLE request_listings (
+    request_id INTEGER NOT NULL REFERENCES requests(id),
+    listing_id INTEGER NOT NULL REFERENCES listings(id),
+    state      TEXT NOT NULL DEFAULT 'found'
+               CHECK (state IN ('found', 'requested', 'removed', 'reappeared')),
+    PRIMARY KEY (request_id, listing_id)
+);
+CREATE TABLE request_events (
+    id         INTEGER PRIMARY KEY,
+    request_id INTEGER NOT NULL REFERENCES requests(id),
+    at         TEXT NOT NULL,
+    from_state TEXT,
+    to_state   TEXT NOT NULL,
+    detail     TEXT
+);
+CREATE TABLE removal_proofs (
+    id                INTEGER PRIMARY KEY,
+    request_id        INTEGER NOT NULL REFERENCES requests(id),
+    listing_id        INTEGER NOT NULL REFERENCES listings(id),
+    url               TEXT NOT NULL,
+    before_fetched_at TEXT,
+    before_status     INTEGER,
+    before_hash       TEXT,
+    after_fetched_at  TEXT NOT NULL,
+    after_status      INTEGER,
+    after_hash        TEXT,
+    verdict           TEXT NOT NULL CHECK (verdict IN ('present', 'removed', 'unknown')),
+    detail            TEXT
+);
+CREATE INDEX removal_proofs_listing ON removal_proofs (listing_id);
+"#,
+];
 
 /// Default database path: `<user data dir>/brokertrace/brokertrace.sqlite`.
 pub fn default_path() -> PathBuf {

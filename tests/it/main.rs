@@ -4,4 +4,5 @@
 mod batch;
 mod common;
 mod demo;
+mod optout;
 mod scan;
