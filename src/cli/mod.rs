@@ -3,6 +3,7 @@
 
 mod progress;
 mod scan;
+mod sources;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ pub enum Command {
     /// Run the simulated broker network.
     #[command(subcommand)]
     Sim(scan::SimCommand),
+    /// Import, validate, list and live-check source definitions.
+    #[command(subcommand)]
+    Sources(sources::SourcesCommand),
 }
 
 /// Where the database lives (shared by commands that use it).
@@ -70,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Report(a) => scan::report(&cli, a),
         Command::Mark(a) => scan::mark(a),
         Command::Sim(c) => scan::sim(&cli, c),
+        Command::Sources(c) => sources::run(c),
     };
     match result {
         Ok(code) => code,
