@@ -2,6 +2,7 @@
 //! source definitions.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -392,13 +393,17 @@ fn list_cmd(dir: &Path) -> Result<ExitCode> {
             *w = (*w).max(c.chars().count());
         }
     }
+    let mut stdout = std::io::stdout().lock();
     for r in std::iter::once(&header).chain(rows.iter()) {
         let line: Vec<String> = r
             .iter()
             .zip(widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", line.join("  ").trim_end());
+        // A closed pipe (`| head`) ends the listing quietly.
+        if writeln!(stdout, "{}", line.join("  ").trim_end()).is_err() {
+            break;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -56,6 +56,8 @@ pub struct SiteOverlay {
     pub search: Option<SearchSpec>,
     /// Detail page spec.
     pub detail: Option<DetailSpec>,
+    /// Opt-out page, used when no dataset names one.
+    pub optout_url: Option<String>,
     /// Opt-out e-mail.
     pub optout_email: Option<String>,
     /// Extra opt-out requirements.
@@ -489,6 +491,14 @@ fn apply_overlay(d: &mut SourceDef, o: &SiteOverlay) {
     }
     if o.detail.is_some() {
         d.detail = o.detail.clone();
+    }
+    if let Some(u) = &o.optout_url
+        && d.optout.url.is_none()
+    {
+        d.optout.url = Some(u.clone());
+        if d.optout.method == OptOutMethod::Unknown {
+            d.optout.method = OptOutMethod::WebForm;
+        }
     }
     if let Some(e) = &o.optout_email
         && d.optout.email.is_none()
