@@ -15,7 +15,9 @@ use brokertrace::diagnostics::InputError;
 use brokertrace::extract::{Extractor, ResultsPage};
 use brokertrace::model::CheckState;
 use brokertrace::sources::template::{self, Vars};
-use brokertrace::sources::{self, LoadedSource, OptOutMethod, SourceDef, companies, enrich, import};
+use brokertrace::sources::{
+    self, LoadedSource, OptOutMethod, SourceDef, companies, enrich, import,
+};
 
 /// The `sources` subcommands.
 #[derive(Subcommand, Debug)]
@@ -258,7 +260,10 @@ fn selector_problems(def: &SourceDef) -> (Vec<(String, String)>, usize) {
             selectors.push(("search.results.detail_link".into(), f.selector.clone()));
         }
         for (k, f) in &s.results.fields {
-            selectors.push((format!("search.results.fields.{}", field_key(k)), f.selector.clone()));
+            selectors.push((
+                format!("search.results.fields.{}", field_key(k)),
+                f.selector.clone(),
+            ));
         }
     }
     if let Some(d) = &def.detail {
@@ -266,7 +271,10 @@ fn selector_problems(def: &SourceDef) -> (Vec<(String, String)>, usize) {
             selectors.push(("detail.root".into(), r.clone()));
         }
         for (k, f) in &d.fields {
-            selectors.push((format!("detail.fields.{}", field_key(k)), f.selector.clone()));
+            selectors.push((
+                format!("detail.fields.{}", field_key(k)),
+                f.selector.clone(),
+            ));
         }
     }
     let mut out = Vec::new();
@@ -300,7 +308,12 @@ fn selector_problems(def: &SourceDef) -> (Vec<(String, String)>, usize) {
     let all_fields = def
         .search
         .iter()
-        .flat_map(|s| s.results.fields.iter().map(|(k, f)| ("search.results.fields", k, f)))
+        .flat_map(|s| {
+            s.results
+                .fields
+                .iter()
+                .map(|(k, f)| ("search.results.fields", k, f))
+        })
         .chain(
             def.detail
                 .iter()
@@ -559,7 +572,13 @@ async fn check_source(fetcher: &Fetcher, def: &SourceDef) -> Vec<String> {
         let marker = def
             .blocked_markers
             .iter()
-            .chain(DEFAULT_BLOCK_MARKERS.iter().map(|s| s.to_string()).collect::<Vec<_>>().iter())
+            .chain(
+                DEFAULT_BLOCK_MARKERS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
             .find(|m| lower.contains(&m.to_lowercase()))
             .cloned();
         if let Some(m) = marker {
@@ -590,7 +609,10 @@ async fn check_source(fetcher: &Fetcher, def: &SourceDef) -> Vec<String> {
             }
             (ResultsPage::NoResults, false) => format!("ok ({}: no-results marker)", p.label),
             (ResultsPage::NoResults, true) => {
-                format!("{}: no-results marker on a search that should find people", p.label)
+                format!(
+                    "{}: no-results marker on a search that should find people",
+                    p.label
+                )
             }
             (ResultsPage::Results { cards, .. }, false) => format!(
                 "{}: {} cards for a made-up name; no-results marker missing",

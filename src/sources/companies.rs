@@ -106,7 +106,10 @@ pub fn validate(file: &CompaniesFile, source_ids: &BTreeSet<String>) -> Vec<(Str
     let mut company_ids = BTreeSet::new();
     for (i, c) in file.company.iter().enumerate() {
         if !company_ids.insert(c.id.as_str()) {
-            out.push((format!("company[{i}].id"), format!("{:?} is used twice", c.id)));
+            out.push((
+                format!("company[{i}].id"),
+                format!("{:?} is used twice", c.id),
+            ));
         }
         if c.source.trim().is_empty() {
             out.push((

@@ -16,17 +16,16 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::companies::{Company, CompaniesFile, Relation};
-use super::{
-    DetailSpec, OptOut, OptOutMethod, Requirement, SearchSpec, SourceDef, SourceKind,
-};
+use super::companies::{CompaniesFile, Company, Relation};
+use super::{DetailSpec, OptOut, OptOutMethod, Requirement, SearchSpec, SourceDef, SourceKind};
 use crate::model::AttributeKind;
 
 const BR_FILE: &str = "brianreumere-data-brokers.json";
 const EDGES_FILE: &str = "broker-affiliation-edges.csv";
 const CA_FILE: &str = "themarkup-ca-registry-2025-optout-pages.csv";
 const BR_NAME: &str = "brianreumere/data-brokers (BSD-2-Clause)";
-const CA_NAME: &str = "The Markup, investigation-data-broker-opt-out-pages, California registry 2025 (Apache-2.0)";
+const CA_NAME: &str =
+    "The Markup, investigation-data-broker-opt-out-pages, California registry 2025 (Apache-2.0)";
 
 /// Hand-written facts for sites, keyed by source id (`sources/build/overlay.toml`).
 #[derive(Debug, Default, Deserialize)]
@@ -224,12 +223,7 @@ pub fn enrich(
             None => {
                 let name = b["names"][0].as_str().unwrap_or(&host);
                 let mut d = blank(&host, name, b["url"].as_str().unwrap_or_default());
-                d.last_checked = Some(
-                    b["status"]["asOf"]
-                        .as_str()
-                        .unwrap_or(&br_date)
-                        .to_string(),
-                );
+                d.last_checked = Some(b["status"]["asOf"].as_str().unwrap_or(&br_date).to_string());
                 defs.push(d);
                 defs.len() - 1
             }
@@ -242,7 +236,9 @@ pub fn enrich(
     // 2. Hand-written overlay (search specs for brokers without a recipe).
     for (id, o) in &overlay.site {
         let Some(d) = defs.iter_mut().find(|d| &d.id == id) else {
-            anyhow::bail!("overlay names {id:?}, which is in no dataset; add it to a dataset or drop it");
+            anyhow::bail!(
+                "overlay names {id:?}, which is in no dataset; add it to a dataset or drop it"
+            );
         };
         apply_overlay(d, o);
     }
@@ -336,7 +332,9 @@ pub fn enrich(
                         }
                     ),
                 );
-                if r.collects_location_data == "TRUE" && !d.categories.contains(&AttributeKind::Location) {
+                if r.collects_location_data == "TRUE"
+                    && !d.categories.contains(&AttributeKind::Location)
+                {
                     d.categories.push(AttributeKind::Location);
                 }
                 add_provenance(d, CA_NAME);
@@ -428,11 +426,15 @@ fn merge_brianreumere(d: &mut SourceDef, b: &Value) {
     }
     for n in b["notes"].as_array().into_iter().flatten() {
         if let Some(t) = n["note"].as_str() {
-            texts.push(format!("{} ({})", t.trim(), n["date"].as_str().unwrap_or("?")));
+            texts.push(format!(
+                "{} ({})",
+                t.trim(),
+                n["date"].as_str().unwrap_or("?")
+            ));
         }
     }
-    let email_re = regex::Regex::new(r"`([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]{2,})`")
-        .expect("valid regex");
+    let email_re =
+        regex::Regex::new(r"`([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]{2,})`").expect("valid regex");
     for t in &texts {
         let lower = t.to_lowercase();
         if lower.contains("phone call") || lower.contains("phone or sms") {
@@ -458,7 +460,10 @@ fn merge_brianreumere(d: &mut SourceDef, b: &Value) {
         .filter_map(|l| l["url"].as_str().map(str::to_string))
         .collect();
     if !links.is_empty() {
-        push_note(&mut d.optout.notes, &format!("Guides: {}.", links.join(", ")));
+        push_note(
+            &mut d.optout.notes,
+            &format!("Guides: {}.", links.join(", ")),
+        );
     }
 }
 
@@ -516,9 +521,9 @@ fn apply_overlay(d: &mut SourceDef, o: &SiteOverlay) {
     }
     add_provenance(
         d,
-        o.source
-            .as_deref()
-            .unwrap_or("brokertrace maintainers (sources/build/overlay.toml, hand-written, unverified)"),
+        o.source.as_deref().unwrap_or(
+            "brokertrace maintainers (sources/build/overlay.toml, hand-written, unverified)",
+        ),
     );
 }
 
@@ -542,7 +547,11 @@ fn companies_of(defs: &[SourceDef], relations: Vec<Relation>) -> CompaniesFile {
                 } else {
                     "operator named in the sites' source files (see their provenance)".to_string()
                 },
-                license: if registered { "Apache-2.0".into() } else { String::new() },
+                license: if registered {
+                    "Apache-2.0".into()
+                } else {
+                    String::new()
+                },
             }
         })
         .collect();

@@ -98,7 +98,11 @@ fn ddg_placeholder(inner: &str, age_ranges: Option<&[String]>) -> Result<String,
                     transforms.push(format!("age_range:{list}"));
                 }
             }
-            other => return Err(format!("unknown DuckDuckGo transform {other:?} in ${{{inner}}}")),
+            other => {
+                return Err(format!(
+                    "unknown DuckDuckGo transform {other:?} in ${{{inner}}}"
+                ));
+            }
         }
     }
     let mut s = name.to_string();
@@ -138,7 +142,9 @@ fn recipe_to_sources(r: &Value, dataset_date: Option<&str>) -> Result<Vec<Source
         .iter()
         .find(|s| s["stepType"] == "scan")
         .ok_or("no scan step")?;
-    let actions = scan["actions"].as_array().ok_or("scan step has no actions")?;
+    let actions = scan["actions"]
+        .as_array()
+        .ok_or("scan step has no actions")?;
     let nav = actions
         .iter()
         .find(|a| a["actionType"] == "navigate")
@@ -264,7 +270,10 @@ fn recipe_to_sources(r: &Value, dataset_date: Option<&str>) -> Result<Vec<Source
         let via_parent = murl
             .as_deref()
             .and_then(|u| url::Url::parse(u).ok())
-            .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| h.trim_start_matches("www.").to_string())
+            })
             .is_some_and(|h| h == parent_host);
         out.push(SourceDef {
             id: mhost.clone(),
@@ -334,7 +343,9 @@ fn ddg_fields(profile: &Value) -> (BTreeMap<FieldName, FieldSpec>, Vec<String>) 
     ];
     for (key, _) in obj {
         if !order.iter().any(|(k, _)| k == key) {
-            notes.push(format!("Field {key:?} has no brokertrace equivalent; dropped."));
+            notes.push(format!(
+                "Field {key:?} has no brokertrace equivalent; dropped."
+            ));
         }
     }
     for (key, ours) in order {

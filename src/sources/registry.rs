@@ -123,8 +123,8 @@ pub fn load_eu(dir: &Path) -> Result<Vec<EuController>> {
             path.display()
         )
     })?;
-    let f: EuFile =
-        serde_json::from_str(&text).with_context(|| format!("{}: not a controllers list", path.display()))?;
+    let f: EuFile = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a controllers list", path.display()))?;
     Ok(f.controllers)
 }
 
@@ -149,10 +149,11 @@ mod tests {
     fn loads_the_shipped_eu_list() {
         let all = load_eu(&shipped()).unwrap();
         assert!(all.len() > 50);
-        assert!(all.iter().all(|c| c
-            .categories
-            .iter()
-            .any(|k| k == "addresses" || k == "credit agency")));
+        assert!(all.iter().all(|c| {
+            c.categories
+                .iter()
+                .any(|k| k == "addresses" || k == "credit agency")
+        }));
         assert!(all.iter().any(|c| !c.required_elements.is_empty()));
     }
 }
