@@ -5,6 +5,7 @@ mod batch;
 mod optout;
 mod progress;
 mod scan;
+mod sources;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,9 @@ pub enum Command {
     Optout(optout::OptoutCommand),
     /// Re-check only the listings you asked brokers to remove, and record proof.
     Rescan(optout::RescanArgs),
+    /// Import, validate, list and live-check source definitions.
+    #[command(subcommand)]
+    Sources(sources::SourcesCommand),
 }
 
 /// Where the database lives (shared by commands that use it).
@@ -82,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Sim(c) => scan::sim(&cli, c),
         Command::Optout(c) => optout::optout(&cli, c),
         Command::Rescan(a) => optout::rescan(&cli, a),
+        Command::Sources(c) => sources::run(c),
     };
     match result {
         Ok(code) => code,

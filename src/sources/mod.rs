@@ -4,6 +4,10 @@
 //! The format is documented in `sources/README.md`. [`load_dir`] validates
 //! every file up front and reports `file:line: field: problem`.
 
+pub mod companies;
+pub mod enrich;
+pub mod import;
+pub mod registry;
 pub mod template;
 
 use std::collections::BTreeMap;

@@ -11,7 +11,9 @@
 //! Transforms: `lower`, `upper`, `capitalize`, `hyphenated` (spaces → `-`),
 //! `underscored` (spaces → `_`), `plus` (spaces → `+`, kept unencoded),
 //! `digits` (keep only digits), `raw` (no percent-encoding), `default:TEXT`
-//! (use TEXT when the value is empty).
+//! (use TEXT when the value is empty), `age_range` or `age_range:18-30,31-40,81+`
+//! (an age becomes the bucket that holds it, as sites with age-range filters
+//! expect; without a list, DuckDuckGo's buckets 18-30 … 71-80, 81+ are used).
 
 use std::collections::BTreeMap;
 
@@ -37,7 +39,7 @@ pub const PLACEHOLDERS: [&str; 14] = [
     "birth_year",
 ];
 
-const TRANSFORMS: [&str; 9] = [
+const TRANSFORMS: [&str; 10] = [
     "lower",
     "upper",
     "capitalize",
@@ -47,7 +49,11 @@ const TRANSFORMS: [&str; 9] = [
     "digits",
     "raw",
     "default",
+    "age_range",
 ];
+
+/// Age buckets used by `age_range` when the template names none.
+pub const DEFAULT_AGE_RANGES: &str = "18-30,31-40,41-50,51-60,61-70,71-80,81+";
 
 /// Values for placeholders; a missing or empty value makes a template that
 /// needs it unusable (unless it has a `default:`).
@@ -123,7 +129,18 @@ fn parse(template: &str) -> Result<Vec<Piece<'_>>, String> {
 /// expands to an http(s) URL.
 pub fn check(template: &str) -> Result<(), String> {
     parse(template)?;
-    let sample: Vars = PLACEHOLDERS.iter().map(|p| (*p, "x".to_string())).collect();
+    // Numbers where transforms need them (`age_range`), "x" elsewhere.
+    let sample: Vars = PLACEHOLDERS
+        .iter()
+        .map(|p| {
+            let v = match *p {
+                "age" => "40",
+                "birth_year" => "1985",
+                _ => "x",
+            };
+            (*p, v.to_string())
+        })
+        .collect();
     let url = expand(template, &sample)?;
     match url::Url::parse(&url) {
         Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Ok(()),
@@ -177,6 +194,7 @@ pub fn expand(template: &str, vars: &Vars) -> Result<String, String> {
                             v
                         }
                         "default" if v.trim().is_empty() => arg.to_string(),
+                        "age_range" => age_range(&v, arg),
                         _ => v,
                     };
                 }
@@ -192,6 +210,35 @@ pub fn expand(template: &str, vars: &Vars) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+/// The bucket ("31-40", "81+") of `list` (comma-separated) that holds
+/// `age`; empty when the age is not a number or no bucket holds it.
+fn age_range(age: &str, list: &str) -> String {
+    let Ok(age) = age.trim().parse::<u32>() else {
+        return String::new();
+    };
+    let list = if list.is_empty() {
+        DEFAULT_AGE_RANGES
+    } else {
+        list
+    };
+    list.split(',')
+        .map(str::trim)
+        .find(|bucket| {
+            if let Some(low) = bucket.strip_suffix('+') {
+                return low.parse::<u32>().is_ok_and(|l| age >= l);
+            }
+            match bucket.split_once('-') {
+                Some((lo, hi)) => match (lo.parse::<u32>(), hi.parse::<u32>()) {
+                    (Ok(lo), Ok(hi)) => (lo..=hi).contains(&age),
+                    _ => false,
+                },
+                None => false,
+            }
+        })
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn capitalize(s: &str) -> String {
@@ -344,6 +391,25 @@ mod tests {
             .unwrap(),
             "http://x.test/new-york/~"
         );
+    }
+
+    #[test]
+    fn age_range_picks_the_bucket() {
+        let v = vars(&[("age", "44")]);
+        assert_eq!(
+            expand("http://x.test/?a={age|age_range}", &v).unwrap(),
+            "http://x.test/?a=41-50"
+        );
+        let old = vars(&[("age", "90")]);
+        assert_eq!(
+            expand("http://x.test/?a={age|age_range}", &old).unwrap(),
+            "http://x.test/?a=81%2B"
+        );
+        assert_eq!(
+            expand("http://x.test/?a={age|age_range:20-29,30-39}", &v).unwrap_err(),
+            "no value for {age}"
+        );
+        assert!(check("http://x.test/?a={age|age_range}").is_ok());
     }
 
     #[test]

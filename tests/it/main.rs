@@ -6,3 +6,4 @@ mod common;
 mod demo;
 mod optout;
 mod scan;
+mod sources;
