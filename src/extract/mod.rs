@@ -132,7 +132,9 @@ impl Compiler {
         {
             self.0.push((
                 format!("{path}.template"),
-                format!("{t:?} has no {{id}} slot; expected e.g. \"https://example.com/person/{{id}}\""),
+                format!(
+                    "{t:?} has no {{id}} slot; expected e.g. \"https://example.com/person/{{id}}\""
+                ),
             ));
             return None;
         }
@@ -143,7 +145,11 @@ impl Compiler {
             ));
             return None;
         }
-        Some(Field { sel: sel?, spec: spec.clone(), regex })
+        Some(Field {
+            sel: sel?,
+            spec: spec.clone(),
+            regex,
+        })
     }
 
     fn fields(

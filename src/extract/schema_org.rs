@@ -103,17 +103,17 @@ fn as_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(collapse(s)),
         Value::Number(n) => Some(n.to_string()),
-        Value::Object(o) => o
-            .get("name")
-            .or_else(|| o.get("@value"))
-            .and_then(as_text),
+        Value::Object(o) => o.get("name").or_else(|| o.get("@value")).and_then(as_text),
         _ => None,
     }
     .filter(|s| !s.is_empty())
 }
 
 fn str_of(v: &Value, key: &str) -> String {
-    many(v, key).first().and_then(|x| as_text(x)).unwrap_or_default()
+    many(v, key)
+        .first()
+        .and_then(|x| as_text(x))
+        .unwrap_or_default()
 }
 
 /// Reads one schema.org `Person` object (JSON-LD shape) into a record.
@@ -128,7 +128,11 @@ pub fn person_record(p: &Value, base: &Url) -> Record {
     if !given.is_empty() && !family.is_empty() {
         let mut n = PersonName::new(&given, &str_of(p, "additionalName"), &family);
         n.suffix = str_of(p, "honorificSuffix");
-        if !r.names.iter().any(|x| x.first == n.first && x.last == n.last) {
+        if !r
+            .names
+            .iter()
+            .any(|x| x.first == n.first && x.last == n.last)
+        {
             push(&mut r.names, n);
         }
     }
@@ -168,8 +172,16 @@ pub fn person_record(p: &Value, base: &Url) -> Record {
         }
     }
     for key in [
-        "relatedTo", "knows", "spouse", "parent", "parents", "children", "sibling", "siblings",
-        "colleague", "colleagues",
+        "relatedTo",
+        "knows",
+        "spouse",
+        "parent",
+        "parents",
+        "children",
+        "sibling",
+        "siblings",
+        "colleague",
+        "colleagues",
     ] {
         for rel in many(p, key) {
             let name = match rel {
@@ -220,7 +232,9 @@ fn address(v: &Value) -> Option<Address> {
                 return parse::address(&str_of(v, "name"));
             }
             let state = if us {
-                geo::state_code(&region).map(str::to_string).unwrap_or(region)
+                geo::state_code(&region)
+                    .map(str::to_string)
+                    .unwrap_or(region)
             } else {
                 region
             };
@@ -242,8 +256,11 @@ fn is_person_scope(n: NodeRef<'_, Node>) -> bool {
     n.value().as_element().is_some_and(|e| {
         e.attr("itemscope").is_some()
             && e.attr("itemtype").is_some_and(|t| {
-                t.split_whitespace()
-                    .any(|t| t.rsplit('/').next().is_some_and(|x| x.eq_ignore_ascii_case("Person")))
+                t.split_whitespace().any(|t| {
+                    t.rsplit('/')
+                        .next()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("Person"))
+                })
             })
     })
 }

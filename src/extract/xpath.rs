@@ -57,7 +57,10 @@ impl XPath {
     /// Parses an expression; the error says where and what was expected.
     pub fn parse(src: &str) -> Result<XPath, String> {
         let tokens = lex(src)?;
-        let mut p = Parser { toks: tokens, pos: 0 };
+        let mut p = Parser {
+            toks: tokens,
+            pos: 0,
+        };
         let expr = p.expr()?;
         if p.pos < p.toks.len() {
             return Err(format!(
@@ -72,7 +75,11 @@ impl XPath {
     /// Nodes the expression selects from `ctx`, in document order. An
     /// expression that yields a string or number selects nothing.
     pub fn select<'a>(&self, ctx: NodeRef<'a, Node>) -> Vec<XNode<'a>> {
-        let c = Ctx { node: XNode::Node(ctx), pos: 1, size: 1 };
+        let c = Ctx {
+            node: XNode::Node(ctx),
+            pos: 1,
+            size: 1,
+        };
         match eval(&self.expr, &c) {
             Value::Nodes(n) => n,
             _ => Vec::new(),
@@ -241,9 +248,7 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
             }
             c if c.is_alphabetic() || c == '_' => {
                 let start = i;
-                while i < chars.len()
-                    && (chars[i].is_alphanumeric() || "_-.".contains(chars[i]))
-                {
+                while i < chars.len() && (chars[i].is_alphanumeric() || "_-.".contains(chars[i])) {
                     i += 1;
                 }
                 // A name never ends in '-' or '.' (those are operators then).
@@ -498,10 +503,18 @@ impl Parser {
 
     fn step(&mut self) -> Result<Step, String> {
         if self.eat(&Tok::Dot) {
-            return Ok(Step { axis: Axis::SelfAxis, test: Test::Node, preds: self.predicates()? });
+            return Ok(Step {
+                axis: Axis::SelfAxis,
+                test: Test::Node,
+                preds: self.predicates()?,
+            });
         }
         if self.eat(&Tok::DDot) {
-            return Ok(Step { axis: Axis::Parent, test: Test::Node, preds: self.predicates()? });
+            return Ok(Step {
+                axis: Axis::Parent,
+                test: Test::Node,
+                preds: self.predicates()?,
+            });
         }
         let mut axis = Axis::Child;
         if self.eat(&Tok::At) {
@@ -539,7 +552,11 @@ impl Parser {
                 ));
             }
         };
-        Ok(Step { axis, test, preds: self.predicates()? })
+        Ok(Step {
+            axis,
+            test,
+            preds: self.predicates()?,
+        })
     }
 
     fn predicates(&mut self) -> Result<Vec<Expr>, String> {
@@ -587,7 +604,11 @@ impl Parser {
 }
 
 fn desc_or_self() -> Step {
-    Step { axis: Axis::DescendantOrSelf, test: Test::Node, preds: Vec::new() }
+    Step {
+        axis: Axis::DescendantOrSelf,
+        test: Test::Node,
+        preds: Vec::new(),
+    }
 }
 
 /// Functions this evaluator knows, with their allowed argument counts.
@@ -618,7 +639,10 @@ const FUNCTIONS: &[(&str, usize, usize)] = &[
 
 fn check_functions(e: &Expr) -> Result<(), String> {
     let check_steps = |steps: &[Step]| -> Result<(), String> {
-        steps.iter().flat_map(|s| &s.preds).try_for_each(check_functions)
+        steps
+            .iter()
+            .flat_map(|s| &s.preds)
+            .try_for_each(check_functions)
     };
     match e {
         Expr::Or(a, b)
@@ -645,7 +669,11 @@ fn check_functions(e: &Expr) -> Result<(), String> {
             if args.len() < *min || args.len() > *max {
                 return Err(format!(
                     "`{name}()` takes {} argument(s), got {}",
-                    if min == max { min.to_string() } else { format!("{min}+") },
+                    if min == max {
+                        min.to_string()
+                    } else {
+                        format!("{min}+")
+                    },
                     args.len()
                 ));
             }
@@ -784,7 +812,11 @@ fn apply_preds<'a>(mut set: Vec<XNode<'a>>, preds: &[Expr]) -> Vec<XNode<'a>> {
             .into_iter()
             .enumerate()
             .filter(|(i, n)| {
-                let c = Ctx { node: *n, pos: i + 1, size };
+                let c = Ctx {
+                    node: *n,
+                    pos: i + 1,
+                    size,
+                };
                 match eval(p, &c) {
                     Value::Num(x) => x == (i + 1) as f64,
                     v => v.to_bool(),
@@ -813,7 +845,9 @@ fn axis_nodes<'a>(n: XNode<'a>, step: &Step) -> Vec<XNode<'a>> {
         }
     };
     let wrap = |it: &mut dyn Iterator<Item = NodeRef<'a, Node>>| -> Vec<XNode<'a>> {
-        it.map(XNode::Node).filter(|x| test(*x, &step.test)).collect()
+        it.map(XNode::Node)
+            .filter(|x| test(*x, &step.test))
+            .collect()
     };
     match step.axis {
         Axis::Child => wrap(&mut node.children()),
@@ -859,7 +893,8 @@ fn compare(op: &str, a: &Value<'_>, b: &Value<'_>) -> bool {
     match (a, b) {
         (Value::Nodes(x), Value::Nodes(y)) => x.iter().any(|m| {
             let ms = Value::Str(m.string_value());
-            y.iter().any(|n| compare(op, &ms, &Value::Str(n.string_value())))
+            y.iter()
+                .any(|n| compare(op, &ms, &Value::Str(n.string_value())))
         }),
         (Value::Nodes(x), other) => x
             .iter()
@@ -919,11 +954,19 @@ fn call<'a>(name: &str, args: &[Expr], c: &Ctx<'a>) -> Value<'a> {
         "upper-case" => Value::Str(s(0).to_uppercase()),
         "substring-before" => {
             let (a, b) = (s(0), s(1));
-            Value::Str(a.split_once(b.as_str()).map(|x| x.0.to_string()).unwrap_or_default())
+            Value::Str(
+                a.split_once(b.as_str())
+                    .map(|x| x.0.to_string())
+                    .unwrap_or_default(),
+            )
         }
         "substring-after" => {
             let (a, b) = (s(0), s(1));
-            Value::Str(a.split_once(b.as_str()).map(|x| x.1.to_string()).unwrap_or_default())
+            Value::Str(
+                a.split_once(b.as_str())
+                    .map(|x| x.1.to_string())
+                    .unwrap_or_default(),
+            )
         }
         "not" => Value::Bool(!eval(&args[0], c).to_bool()),
         "true" => Value::Bool(true),
@@ -970,7 +1013,12 @@ mod tests {
         let x = XPath::parse(xp).unwrap_or_else(|e| panic!("{xp}: {e}"));
         x.select(doc.tree.root())
             .iter()
-            .map(|n| n.string_value().split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|n| {
+                n.string_value()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect()
     }
 
@@ -996,17 +1044,29 @@ mod tests {
                 "//p[contains(@class,'card-text') and strong[contains(text(),'AKA')]]",
                 &["AKA: Janie Doe, J Doe"],
             ),
-            ("//h3[contains(strong, 'AKA')] | //p[contains(strong, 'Related')]", &["Related to: John Doe"]),
+            (
+                "//h3[contains(strong, 'AKA')] | //p[contains(strong, 'Related')]",
+                &["Related to: John Doe"],
+            ),
             ("//table/tbody/tr[position() > 1]/td[1]", &["A", "B"]),
             ("//dt[text()='Known as:']/following-sibling::dd[1]", &["JD"]),
             ("//dd[.='555']/preceding-sibling::dt[1]", &["Phone"]),
             ("//a[contains(@title, 'See full')]/@href", &["/p/1"]),
             ("//h2[text()='Jane Roe']/../p", &["Dallas"]),
-            ("//h2[normalize-space()='Jane Doe']/parent::div/@class", &["card"]),
+            (
+                "//h2[normalize-space()='Jane Doe']/parent::div/@class",
+                &["card"],
+            ),
             ("//strong/ancestor::div[@id]/@id", &["main"]),
-            ("//p[not(strong)][starts-with(., 'Lives')]", &["Lives in Austin"]),
+            (
+                "//p[not(strong)][starts-with(., 'Lives')]",
+                &["Lives in Austin"],
+            ),
             ("//p[@class='card-text aka']/text()", &["Janie Doe, J Doe"]),
-            ("//div[@class='card' and h2[text()=\"Jane Roe\"]]/self::div/p", &["Dallas"]),
+            (
+                "//div[@class='card' and h2[text()=\"Jane Roe\"]]/self::div/p",
+                &["Dallas"],
+            ),
             ("count(//h2)", &[]),
             ("//td[. = 2 or . = '1']", &["1", "2"]),
         ];
@@ -1018,9 +1078,15 @@ mod tests {
     #[test]
     fn relative_paths_start_at_the_context_node() {
         let doc = Html::parse_document(PAGE);
-        let card = XPath::parse("(//div[@class='card'])[1]").unwrap().select(doc.tree.root());
-        let XNode::Node(card) = card[0] else { panic!("element expected") };
-        let got = XPath::parse(".//p[@class='card-text']").unwrap().select(card);
+        let card = XPath::parse("(//div[@class='card'])[1]")
+            .unwrap()
+            .select(doc.tree.root());
+        let XNode::Node(card) = card[0] else {
+            panic!("element expected")
+        };
+        let got = XPath::parse(".//p[@class='card-text']")
+            .unwrap()
+            .select(card);
         let got: Vec<String> = got.iter().map(XNode::string_value).collect();
         assert_eq!(got, ["Lives in Austin", "Related to: John Doe"]);
     }
