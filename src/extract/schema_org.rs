@@ -275,30 +275,37 @@ pub fn microdata_persons(ctx: NodeRef<'_, Node>) -> Vec<Value> {
                 .take_while(|a| a.id() != ctx.id())
                 .any(is_person_scope)
         })
-        .map(item)
+        .map(|n| item(n, 0))
         .collect()
 }
 
+/// Deeper markup is ignored: scraped pages are untrusted and a recursive
+/// walk must not overflow the stack.
+const MAX_DEPTH: usize = 200;
+
 /// One microdata item as a JSON object of its properties.
-fn item(scope: NodeRef<'_, Node>) -> Value {
+fn item(scope: NodeRef<'_, Node>, depth: usize) -> Value {
     let mut props = Map::new();
     if let Some(t) = scope.value().as_element().and_then(|e| e.attr("itemtype")) {
         props.insert("@type".into(), Value::String(t.to_string()));
     }
     for c in scope.children() {
-        walk_props(c, &mut props);
+        walk_props(c, &mut props, depth + 1);
     }
     Value::Object(props)
 }
 
-fn walk_props(n: NodeRef<'_, Node>, props: &mut Map<String, Value>) {
+fn walk_props(n: NodeRef<'_, Node>, props: &mut Map<String, Value>, depth: usize) {
     let Some(e) = n.value().as_element() else {
         return;
     };
+    if depth > MAX_DEPTH {
+        return;
+    }
     let scoped = e.attr("itemscope").is_some();
     if let Some(names) = e.attr("itemprop") {
         let value = if scoped {
-            item(n)
+            item(n, depth + 1)
         } else {
             Value::String(prop_value(n, names))
         };
@@ -315,7 +322,7 @@ fn walk_props(n: NodeRef<'_, Node>, props: &mut Map<String, Value>) {
     // A nested item's properties belong to it, not to us.
     if !scoped {
         for c in n.children() {
-            walk_props(c, props);
+            walk_props(c, props, depth + 1);
         }
     }
 }

@@ -76,30 +76,41 @@ pub fn text_of(n: &XNode<'_>) -> String {
 }
 
 fn push_text(node: NodeRef<'_, Node>, out: &mut String) {
-    match node.value() {
-        Node::Text(t) => out.push_str(t),
-        Node::Element(e) => {
-            let name = e.name();
-            if matches!(name, "script" | "style" | "noscript" | "template") {
-                return;
+    use ego_tree::iter::Edge;
+    // Iterative on purpose: scraped pages are untrusted and can nest
+    // deeply enough to overflow the stack of a recursive walk.
+    let mut skip_until = None;
+    for edge in node.traverse() {
+        match edge {
+            Edge::Open(n) => {
+                if skip_until.is_some() {
+                    continue;
+                }
+                match n.value() {
+                    Node::Text(t) => out.push_str(t),
+                    Node::Element(e) => {
+                        let name = e.name();
+                        if matches!(name, "script" | "style" | "noscript" | "template") {
+                            skip_until = Some(n.id());
+                        } else if BLOCK.contains(&name) {
+                            out.push(' ');
+                        }
+                    }
+                    _ => {}
+                }
             }
-            let block = BLOCK.contains(&name);
-            if block {
-                out.push(' ');
-            }
-            for c in node.children() {
-                push_text(c, out);
-            }
-            if block {
-                out.push(' ');
+            Edge::Close(n) => {
+                if skip_until == Some(n.id()) {
+                    skip_until = None;
+                } else if skip_until.is_none()
+                    && n.value()
+                        .as_element()
+                        .is_some_and(|e| BLOCK.contains(&e.name()))
+                {
+                    out.push(' ');
+                }
             }
         }
-        Node::Document | Node::Fragment => {
-            for c in node.children() {
-                push_text(c, out);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -143,6 +143,19 @@ fn tok_text(t: &Tok) -> &'static str {
 
 fn lex(src: &str) -> Result<Vec<Tok>, String> {
     let chars: Vec<char> = src.chars().collect();
+    // The parser recurses once per bracket level; cap it so a hostile or
+    // broken source file cannot overflow the stack.
+    let mut depth = 0usize;
+    for c in &chars {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > 32 {
+            return Err("brackets nest more than 32 deep".into());
+        }
+    }
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -280,7 +293,7 @@ enum Axis {
     AncestorOrSelf,
     FollowingSibling,
     PrecedingSibling,
-    SelfAxis,
+    Itself,
     Attribute,
 }
 
@@ -295,7 +308,7 @@ impl Axis {
             "ancestor-or-self" => Axis::AncestorOrSelf,
             "following-sibling" => Axis::FollowingSibling,
             "preceding-sibling" => Axis::PrecedingSibling,
-            "self" => Axis::SelfAxis,
+            "self" => Axis::Itself,
             "attribute" => Axis::Attribute,
             _ => return None,
         })
@@ -504,7 +517,7 @@ impl Parser {
     fn step(&mut self) -> Result<Step, String> {
         if self.eat(&Tok::Dot) {
             return Ok(Step {
-                axis: Axis::SelfAxis,
+                axis: Axis::Itself,
                 test: Test::Node,
                 preds: self.predicates()?,
             });
@@ -839,7 +852,7 @@ fn axis_nodes<'a>(n: XNode<'a>, step: &Step) -> Vec<XNode<'a>> {
                 {
                     vec![XNode::Node(el)]
                 }
-                Axis::SelfAxis if step.test == Test::Node || step.test == Test::Any => vec![n],
+                Axis::Itself if step.test == Test::Node || step.test == Test::Any => vec![n],
                 _ => Vec::new(),
             };
         }
@@ -858,7 +871,7 @@ fn axis_nodes<'a>(n: XNode<'a>, step: &Step) -> Vec<XNode<'a>> {
         Axis::AncestorOrSelf => wrap(&mut std::iter::once(node).chain(node.ancestors())),
         Axis::FollowingSibling => wrap(&mut node.next_siblings()),
         Axis::PrecedingSibling => wrap(&mut node.prev_siblings()),
-        Axis::SelfAxis => wrap(&mut std::iter::once(node)),
+        Axis::Itself => wrap(&mut std::iter::once(node)),
         Axis::Attribute => match node.value() {
             Node::Element(e) => e
                 .attrs()

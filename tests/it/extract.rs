@@ -273,6 +273,21 @@ fn microdata_in_cards_with_selectors_for_what_it_lacks() {
 }
 
 #[test]
+fn deeply_nested_pages_do_not_overflow_the_stack() {
+    // Scraped HTML is untrusted: nesting must not crash the scan.
+    let depth = 10_000;
+    let html = format!(
+        "<div role='listitem'><div itemscope itemtype='https://schema.org/Person'>{}<span itemprop='name'>Jane Doe</span>{}</div></div>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    let ex = extractor("microdata");
+    let page = ex.results(&html, &Url::parse("https://microdata.example/x").unwrap());
+    assert!(matches!(page, ResultsPage::Results { .. }), "{page:?}");
+    assert!(Sel::compile(&format!("{}//p{}", "(".repeat(100), ")".repeat(100))).is_err());
+}
+
+#[test]
 fn compile_errors_name_the_field_and_the_problem() {
     let text = r#"
 id = "bad.example"
