@@ -299,10 +299,23 @@ impl Extractor {
             .unwrap_or(page);
         let mut record = read_fields(root, &plan.fields, page_url);
         if plan.schema_org {
-            // The page's Person is the listing; later ones are usually
-            // "people also viewed" boxes, so only the first merges in.
-            if let Some(p) = schema_org::persons(page, page_url).into_iter().next() {
-                record = prefer(p, record);
+            // The page's first Person is the listing; later ones are usually
+            // "people also viewed" boxes, so only those with the same name
+            // (the listing marked up twice, e.g. JSON-LD and microdata) merge in.
+            let mut persons = schema_org::persons(page, page_url).into_iter();
+            if let Some(mut main) = persons.next() {
+                let same = |a: &Record, b: &Record| {
+                    a.names.first().zip(b.names.first()).is_some_and(|(x, y)| {
+                        x.first.eq_ignore_ascii_case(&y.first)
+                            && x.last.eq_ignore_ascii_case(&y.last)
+                    })
+                };
+                for p in persons {
+                    if same(&main, &p) {
+                        main = prefer(main, p);
+                    }
+                }
+                record = prefer(main, record);
             }
         }
         record

@@ -47,7 +47,9 @@ fn suffix_of(w: &str) -> Option<&'static str> {
 /// dropped, suffixes go to [`PersonName::suffix`], an initial loses its
 /// period, and ALL-CAPS (or all-lower-case) names are title-cased.
 pub fn name(s: &str) -> Option<PersonName> {
-    static PAREN: LazyLock<Regex> = LazyLock::new(|| re(r#"\([^)]*\)|"[^"]*"|“[^”]*”"#));
+    // Parenthesised asides, quoted nicknames and "Age 42" tails are not name parts.
+    static PAREN: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"(?i)\([^)]*\)|"[^"]*"|“[^”]*”|\bage[ds]?\b\s*:?\s*\d{1,3}\b"#));
     let s = PAREN.replace_all(s, " ");
     let s: String = s
         .chars()
@@ -67,7 +69,7 @@ pub fn name(s: &str) -> Option<PersonName> {
     let mut parts: Vec<&str> = s
         .split(',')
         .map(str::trim)
-        .filter(|p| !p.is_empty())
+        .filter(|p| p.chars().any(char::is_alphabetic))
         .collect();
     while parts.len() > 1 {
         match parts.last().and_then(|p| suffix_of(p)) {
@@ -799,6 +801,9 @@ mod tests {
             ("José Núñez", t("José", "", "Núñez", "")),
             ("Jane \"JJ\" Doe (42)", t("Jane", "", "Doe", "")),
             ("Mr. John V", t("John", "", "V", "")),
+            ("Jane Doe, 42", t("Jane", "", "Doe", "")),
+            ("Jane Doe Age 42", t("Jane", "", "Doe", "")),
+            ("Jane Doe, Age: 42", t("Jane", "", "Doe", "")),
         ];
         for (input, want) in cases {
             assert_eq!(n(input), want, "{input}");

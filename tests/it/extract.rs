@@ -234,7 +234,8 @@ fn json_ld_persons_become_cards_and_merge_into_details() {
             addr("12 Oak St Apt 3", "Austin", "TX", "78701-1234"),
             addr("", "Dallas", "TX", ""),
         ],
-        phones: strings(&["+15125550142"]),
+        // The microdata copy of the same Person adds its phone.
+        phones: strings(&["+15125550142", "+15125550144"]),
         emails: strings(&["jane.doe@example.com", "jdoe@example.com"]),
         relatives: strings(&["Sam Roe"]),
         ..Record::default()
