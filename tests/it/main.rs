@@ -4,6 +4,7 @@
 mod batch;
 mod common;
 mod demo;
+mod extract;
 mod optout;
 mod scan;
 mod sources;
