@@ -1,1 +1,3 @@
 //! The exposure graph: subject → attributes → listings → sources → companies.
+
+pub mod provenance;
