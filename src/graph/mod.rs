@@ -473,9 +473,7 @@ pub fn build(
                         ),
                     ),
                 );
-                let e = has
-                    .entry(attr)
-                    .or_insert((Vec::new(), l.level, None, None));
+                let e = has.entry(attr).or_insert((Vec::new(), l.level, None, None));
                 e.0.extend(page_url.clone());
                 e.1 = e.1.max(l.level);
                 if fetched_at > e.2 {
@@ -669,7 +667,10 @@ pub fn build(
 
 fn has_edge(g: &ExposureGraph, from: &str, to: &str, kind: EdgeKind) -> bool {
     match (g.index.get(from), g.index.get(to)) {
-        (Some(a), Some(b)) => g.graph.edges_connecting(*a, *b).any(|e| e.weight().kind == kind),
+        (Some(a), Some(b)) => g
+            .graph
+            .edges_connecting(*a, *b)
+            .any(|e| e.weight().kind == kind),
         _ => false,
     }
 }
@@ -680,7 +681,8 @@ fn add_source(g: &mut ExposureGraph, id: &str, def: Option<&&SourceDef>) -> Stri
         let mut n = Node::new(
             node.clone(),
             NodeKind::Source,
-            def.map(|d| d.name.clone()).unwrap_or_else(|| id.to_string()),
+            def.map(|d| d.name.clone())
+                .unwrap_or_else(|| id.to_string()),
         );
         n.source = Some(id.to_string());
         n.url = def.map(|d| d.homepage.clone());
@@ -809,10 +811,18 @@ pub fn classify_record(profile: &Profile, r: &Record) -> Vec<(AttributeKind, Str
         out.push((AttributeKind::Name, full, status));
     }
     if let Some(d) = &r.birth_date {
-        out.push((AttributeKind::BirthDate, d.clone(), birth_status(profile, d)));
+        out.push((
+            AttributeKind::BirthDate,
+            d.clone(),
+            birth_status(profile, d),
+        ));
     } else if let Some(y) = r.birth_year {
         let y = y.to_string();
-        out.push((AttributeKind::BirthDate, y.clone(), birth_status(profile, &y)));
+        out.push((
+            AttributeKind::BirthDate,
+            y.clone(),
+            birth_status(profile, &y),
+        ));
     }
     for a in &r.addresses {
         let status = if a.street.is_empty() {
@@ -956,7 +966,11 @@ mod tests {
                     ..Address::default()
                 },
             ],
-            phones: vec!["+14155550100".into(), "+14155550109".into(), "+12125550188".into()],
+            phones: vec![
+                "+14155550100".into(),
+                "+14155550109".into(),
+                "+12125550188".into(),
+            ],
             birth_date: Some("1984-05-18".into()),
             ..Record::default()
         };
@@ -967,7 +981,9 @@ mod tests {
         use ValueStatus::*;
         assert_eq!(
             got,
-            [Error, Correct, Unknown, Error, Error, Correct, Unknown, Correct, Error, Unknown]
+            [
+                Error, Correct, Unknown, Error, Error, Correct, Unknown, Correct, Error, Unknown
+            ]
         );
     }
 }

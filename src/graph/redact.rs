@@ -127,7 +127,11 @@ pub fn redact(g: &ExposureGraph, r: &Redactor) -> ExposureGraph {
         }
         ev.content_hash = ev.content_hash.as_deref().map(|h| r.pseudonym("page", h));
         ev.reason = scrub(&ev.reason);
-        ev.shared_values = ev.shared_values.iter().map(|v| redact_shared(r, v)).collect();
+        ev.shared_values = ev
+            .shared_values
+            .iter()
+            .map(|v| redact_shared(r, v))
+            .collect();
     }
     for c in &mut out.copies {
         for v in &mut c.shared {
@@ -168,8 +172,14 @@ mod tests {
     fn pseudonyms_are_stable_per_salt_and_differ_across_salts() {
         let a = Redactor::new(b"salt-one");
         let b = Redactor::new(b"salt-two");
-        assert_eq!(a.pseudonym("phone", "+14155550100"), a.pseudonym("phone", "+14155550100"));
-        assert_ne!(a.pseudonym("phone", "+14155550100"), b.pseudonym("phone", "+14155550100"));
+        assert_eq!(
+            a.pseudonym("phone", "+14155550100"),
+            a.pseudonym("phone", "+14155550100")
+        );
+        assert_ne!(
+            a.pseudonym("phone", "+14155550100"),
+            b.pseudonym("phone", "+14155550100")
+        );
         assert!(a.pseudonym("person", "jane").starts_with("person-"));
         assert_eq!(a.pseudonym("person", "jane").len(), "person-".len() + 12);
     }

@@ -38,9 +38,17 @@ fn style(kind: NodeKind) -> &'static str {
 pub fn write(g: &ExposureGraph) -> String {
     let mut out = String::new();
     out.push_str("digraph brokertrace {\n  graph [rankdir=LR, fontname=\"Helvetica\"];\n");
-    out.push_str("  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=9];\n");
+    out.push_str(
+        "  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
+    );
     for n in g.nodes_sorted() {
-        let _ = write!(out, "  {} [label={}, {}", quote(&n.id), quote(&n.label), style(n.kind));
+        let _ = write!(
+            out,
+            "  {} [label={}, {}",
+            quote(&n.id),
+            quote(&n.label),
+            style(n.kind)
+        );
         for (k, v) in node_props(n) {
             if k != "label" {
                 let _ = write!(out, ", {}={}", quote(&format!("bt_{k}")), quote(&v.text()));

@@ -49,7 +49,11 @@ pub fn write(g: &ExposureGraph) -> Result<Vec<(String, Vec<u8>)>> {
     for (from, to, e) in g.edges_sorted() {
         types.insert(e.kind.as_str());
         let props = edge_props(e);
-        let mut row = vec![from.to_string(), to.to_string(), e.kind.as_str().to_string()];
+        let mut row = vec![
+            from.to_string(),
+            to.to_string(),
+            e.kind.as_str().to_string(),
+        ];
         row.extend(EDGE_FIELDS.iter().skip(1).map(|(k, _)| cell(&props, k)));
         rels.write_record(&row)?;
     }
