@@ -398,8 +398,7 @@ pub fn build(
         n.value = Some(sid.clone());
         g.node(n);
         // attribute id → (listing urls, best level, newest fetch, hash).
-        let mut has: BTreeMap<String, (Vec<String>, MatchLevel, Option<String>, Option<String>)> =
-            BTreeMap::new();
+        let mut has: BTreeMap<String, HasEvidence> = BTreeMap::new();
         for l in listings {
             source_ids.insert(l.source_id.clone());
             let sightings = store.listing_sightings(l.id)?;
@@ -664,6 +663,9 @@ pub fn build(
     }
     Ok(g)
 }
+
+/// Listing URLs, best level, newest fetch time and its page hash behind a HAS edge.
+type HasEvidence = (Vec<String>, MatchLevel, Option<String>, Option<String>);
 
 fn has_edge(g: &ExposureGraph, from: &str, to: &str, kind: EdgeKind) -> bool {
     match (g.index.get(from), g.index.get(to)) {

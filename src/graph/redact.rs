@@ -109,7 +109,7 @@ pub fn redact(g: &ExposureGraph, r: &Redactor) -> ExposureGraph {
         }
     }
     personal.retain(|(v, _)| v.chars().count() >= 3);
-    personal.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    personal.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
     let scrub = |text: &str| -> String {
         let mut t = text.to_string();
         for (v, alias) in &personal {
