@@ -313,6 +313,28 @@ fn export(db: &Path, format: &str, out: &Path, extra: &[&str]) {
     cmd().args(&args).assert().success();
 }
 
+/// With `BROKERTRACE_EXPORT_DIR` set, copies the exports to `$DIR/<name>`
+/// (and the personal values to `$DIR/personal.txt`) for
+/// `scripts/check-exports`, which checks them with networkx and Graphviz.
+fn keep_for_external_checks(from: &Path, name: &str) {
+    let Some(dir) = std::env::var_os("BROKERTRACE_EXPORT_DIR") else {
+        return;
+    };
+    let to = Path::new(&dir).join(name);
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(
+        Path::new(&dir).join("personal.txt"),
+        personal_values().join("\n") + "\n",
+    )
+    .unwrap();
+}
+
 fn parse_xml(bytes: &[u8]) -> Vec<String> {
     let text = std::str::from_utf8(bytes).unwrap();
     let mut r = quick_xml::Reader::from_str(text);
@@ -394,6 +416,7 @@ fn every_format_is_well_formed() {
     let cypher = std::fs::read_to_string(neo.join("load.cypher")).unwrap();
     assert!(cypher.contains("LOAD CSV WITH HEADERS FROM 'file:///nodes.csv'"));
     assert!(cypher.contains("CREATE (a)-[r:COPIES_FROM]->(b)"));
+    keep_for_external_checks(&out, "plain");
 }
 
 #[test]
@@ -438,6 +461,7 @@ fn redacted_exports_hold_no_personal_value_and_salts_decide_joinability() {
             assert!(text.contains("alpha.test"), "{}", f.display());
         }
     }
+    keep_for_external_checks(&out, "redacted");
     let json = std::fs::read_to_string(out.join("brokertrace.json")).unwrap();
     assert!(json.contains("\"person-"));
     assert!(json.contains("\"phone-"));
