@@ -2,6 +2,7 @@
 //! holds the argument types and dispatch. No logic lives here.
 
 mod batch;
+mod export;
 mod optout;
 mod progress;
 mod scan;
@@ -43,6 +44,8 @@ pub enum Command {
     Report(scan::ReportArgs),
     /// Mark a listing as you ("me") or someone else ("not-me"); sticks on re-scans.
     Mark(scan::MarkArgs),
+    /// Export the exposure graph (GraphML, GEXF, DOT, Cytoscape.js, Neo4j, JSON).
+    Export(export::ExportArgs),
     /// Run the simulated broker network.
     #[command(subcommand)]
     Sim(scan::SimCommand),
@@ -87,6 +90,7 @@ pub fn main() -> ExitCode {
         Command::Optout(c) => optout::optout(&cli, c),
         Command::Rescan(a) => optout::rescan(&cli, a),
         Command::Sources(c) => sources::run(c),
+        Command::Export(a) => export::export(&cli, a),
     };
     match result {
         Ok(code) => code,

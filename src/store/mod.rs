@@ -290,6 +290,21 @@ pub struct ListingRow {
     pub last_seen: String,
 }
 
+/// One sighting of a listing by a scan, as read back.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SightingRow {
+    /// Scan that saw it.
+    pub scan_id: i64,
+    /// When it was read.
+    pub seen_at: String,
+    /// Hash of the page it was read from.
+    pub content_hash: Option<String>,
+    /// Search URL of the check that found it.
+    pub check_url: String,
+    /// Time of the check's last HTTP fetch, if any was logged.
+    pub fetched_at: Option<String>,
+}
+
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -545,6 +560,30 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Every sighting of a listing, oldest first, with the search URL of the
+    /// check that saw it and the time of that check's last fetch (evidence
+    /// for the exposure graph).
+    pub fn listing_sightings(&self, listing_id: i64) -> Result<Vec<SightingRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT s.scan_id, s.seen_at, s.content_hash, c.url,
+                    (SELECT MAX(f.fetched_at) FROM fetches f WHERE f.check_id = s.check_id)
+             FROM sightings s JOIN checks c ON c.id = s.check_id
+             WHERE s.listing_id = ?1 ORDER BY s.seen_at, s.scan_id",
+        )?;
+        let rows = st
+            .query_map([listing_id], |r| {
+                Ok(SightingRow {
+                    scan_id: r.get(0)?,
+                    seen_at: r.get(1)?,
+                    content_hash: r.get(2)?,
+                    check_url: r.get(3)?,
+                    fetched_at: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 
     /// Records the user's "me" / "not me" decision on a listing; it outlives re-scans.

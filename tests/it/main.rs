@@ -5,6 +5,7 @@ mod batch;
 mod common;
 mod demo;
 mod extract;
+mod graph;
 mod optout;
 mod scan;
 mod sources;

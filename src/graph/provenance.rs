@@ -1,0 +1,849 @@
+//! Provenance: which sources copy from which, inferred from shared
+//! distinctive values, plus the upstream-first removal order that follows.
+//!
+//! The idea: two brokers that independently compile a record of the same
+//! person agree on what is true, but they do not agree on what is *wrong*.
+//! A typo'd street or a wrong middle initial that shows up on two brokers
+//! for the same person was almost certainly copied. Summed over every
+//! subject in the database this separates copiers from independent sources.
+//!
+//! Everything here is a pure function over plain data ([`Observation`],
+//! [`DeclaredLink`]) so it can be tested without a database and evaluated
+//! against the simulated network's true copy edges ([`flow_metrics`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::AttributeKind;
+
+/// How a value on a listing relates to the subject's own profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueStatus {
+    /// The profile has this value: true, so anyone may have it; no lineage signal.
+    Correct,
+    /// Close to but not equal to a profile value (typo, wrong middle initial,
+    /// outdated number): the strongest lineage signal.
+    Error,
+    /// The profile says nothing about it; distinctive only when rare.
+    Unknown,
+}
+
+/// One value shown by one source about one subject.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Observation {
+    /// Subject (person) id.
+    pub subject: String,
+    /// Source id the value was shown on.
+    pub source: String,
+    /// What kind of value.
+    pub kind: AttributeKind,
+    /// The value; compared after lower-casing and collapsing whitespace.
+    pub value: String,
+    /// Whether it agrees with the subject's profile.
+    pub status: ValueStatus,
+}
+
+/// A relation between two sources stated in their source files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclaredKind {
+    /// `copies_from`: the source buys the other's data.
+    CopiesFrom,
+    /// `mirror_of`: page-for-page copy.
+    MirrorOf,
+    /// `front_of`: another brand on the same back end.
+    FrontOf,
+    /// `opt_out_via`: the other's opt-out removes listings here, so data flows from it.
+    OptOutVia,
+    /// Both sources have the same operator; a shared lineage without a direction.
+    SameOperator,
+}
+
+impl DeclaredKind {
+    /// Confidence that the relation means "`from` copies `to`".
+    fn confidence(self) -> f64 {
+        match self {
+            DeclaredKind::CopiesFrom => 1.0,
+            DeclaredKind::MirrorOf => 0.95,
+            DeclaredKind::FrontOf => 0.9,
+            DeclaredKind::OptOutVia => 0.8,
+            DeclaredKind::SameOperator => 0.5,
+        }
+    }
+
+    /// The source-file field name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclaredKind::CopiesFrom => "copies_from",
+            DeclaredKind::MirrorOf => "mirror_of",
+            DeclaredKind::FrontOf => "front_of",
+            DeclaredKind::OptOutVia => "opt_out_via",
+            DeclaredKind::SameOperator => "same_operator",
+        }
+    }
+}
+
+/// A declared relation: `from` (the copier, mirror, front) relates to `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DeclaredLink {
+    /// The dependent source (the one whose file says so).
+    pub from: String,
+    /// The source it depends on.
+    pub to: String,
+    /// Which relation.
+    pub kind: DeclaredKind,
+}
+
+/// A distinctive value two sources share for one subject.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedValue {
+    /// Subject whose listings share it.
+    pub subject: String,
+    /// Kind of value.
+    pub kind: AttributeKind,
+    /// The (normalised) value.
+    pub value: String,
+    /// Why it is distinctive.
+    pub status: ValueStatus,
+    /// How much it counted.
+    pub weight: f64,
+}
+
+/// An inferred or declared copy relation: `downstream` COPIES_FROM `upstream`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CopyEdge {
+    /// Source the data comes from.
+    pub upstream: String,
+    /// Source that copies it.
+    pub downstream: String,
+    /// Whether the evidence (or a declaration) supports this direction; when
+    /// false the pair shares a lineage and the direction is only a best guess.
+    pub directed: bool,
+    /// Confidence (0–1) that the two share a lineage.
+    pub confidence: f64,
+    /// Confidence (0–1) in the direction.
+    pub direction_confidence: f64,
+    /// Sum of shared-value weights behind the edge (0 for declared only).
+    pub score: f64,
+    /// Declarations behind the edge, if any.
+    pub declared: Vec<DeclaredKind>,
+    /// The distinctive values behind the edge, strongest first.
+    pub shared: Vec<SharedValue>,
+    /// Human-readable reason, free of personal values.
+    pub reason: String,
+}
+
+impl CopyEdge {
+    /// `(upstream, downstream)`, the pair form [`flow_metrics`] and the
+    /// simulator's ground truth use.
+    pub fn flow_pair(&self) -> (String, String) {
+        (self.upstream.clone(), self.downstream.clone())
+    }
+}
+
+/// Tuning of [`infer_copies_with`].
+#[derive(Debug, Clone)]
+pub struct InferConfig {
+    /// Minimum pair score for an inferred edge (one shared unique error scores 1).
+    pub min_score: f64,
+    /// Minimum |direction vote| for a direction to count as supported.
+    pub min_direction_vote: f64,
+    /// Fraction of a pair's shared weight a third source must also hold to
+    /// explain the pair away as indirect (sibling or grandparent).
+    pub explain_fraction: f64,
+}
+
+impl Default for InferConfig {
+    fn default() -> Self {
+        InferConfig {
+            min_score: 1.5,
+            min_direction_vote: 1.0,
+            explain_fraction: 0.9,
+        }
+    }
+}
+
+/// Lower-case, whitespace-collapsed form used to compare values.
+pub fn normalize_value(v: &str) -> String {
+    v.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Infers copy edges from observations alone, with default tuning.
+pub fn infer_copies(observations: &[Observation]) -> Vec<CopyEdge> {
+    infer_copies_with(observations, &[], &InferConfig::default())
+}
+
+/// Everything one source shows about one subject.
+type Holdings = BTreeMap<(AttributeKind, String), ValueStatus>;
+
+/// Infers copy edges from observations and declared relations.
+///
+/// Steps: (1) weigh every value a pair of sources shares for the same subject
+/// (errors by how few sources hold them, unknown values by rarity, correct
+/// values not at all); (2) keep pairs scoring at least `min_score`; (3) drop
+/// pairs explained by a third source that holds what they share and is
+/// more strongly linked to both (siblings of one upstream, grandparents);
+/// (4) orient each pair by who holds more (a copier drops fields and adds
+/// its own noise); (5) merge with declarations, which win on direction.
+pub fn infer_copies_with(
+    observations: &[Observation],
+    declared: &[DeclaredLink],
+    config: &InferConfig,
+) -> Vec<CopyEdge> {
+    // (subject, source) → values.
+    let mut hold: BTreeMap<(String, String), Holdings> = BTreeMap::new();
+    for o in observations {
+        let value = normalize_value(&o.value);
+        if value.is_empty() || o.source.is_empty() {
+            continue;
+        }
+        let entry = hold
+            .entry((o.subject.clone(), o.source.clone()))
+            .or_default()
+            .entry((o.kind, value))
+            .or_insert(o.status);
+        // If two listings disagree on the status, the stronger signal wins.
+        if o.status == ValueStatus::Error {
+            *entry = ValueStatus::Error;
+        }
+    }
+    // subject → sources listing them.
+    let mut sources_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (subject, source) in hold.keys() {
+        sources_of.entry(subject).or_default().push(source);
+    }
+    // Per subject and value: how many of the subject's sources hold it.
+    let mut holders: HashMap<(&str, AttributeKind, &str), usize> = HashMap::new();
+    // Per value across the network: how many subjects it appears for.
+    let mut subjects_with: HashMap<(AttributeKind, &str), BTreeSet<&str>> = HashMap::new();
+    for ((subject, _), values) in &hold {
+        for (kind, value) in values.keys() {
+            *holders.entry((subject, *kind, value)).or_default() += 1;
+            subjects_with
+                .entry((*kind, value))
+                .or_default()
+                .insert(subject);
+        }
+    }
+    let weight = |subject: &str, kind: AttributeKind, value: &str, status: ValueStatus| -> f64 {
+        let k = holders[&(subject, kind, value)] as f64;
+        let n = sources_of[subject].len() as f64;
+        let spread = subjects_with[&(kind, value)].len() as f64;
+        if k < 2.0 {
+            return 0.0;
+        }
+        let w = match status {
+            ValueStatus::Correct => 0.0,
+            // A copied error is shared by the whole lineage; each pair gets a share.
+            ValueStatus::Error => 1.0 / (k - 1.0),
+            ValueStatus::Unknown if k < n => 0.5 * (1.0 - (k - 1.0) / (n - 1.0).max(1.0)),
+            ValueStatus::Unknown => 0.0,
+        };
+        w / spread
+    };
+
+    // (1) pair evidence.
+    let all_sources: BTreeSet<&str> = hold.keys().map(|(_, s)| s.as_str()).collect();
+    let mut pairs: BTreeMap<(&str, &str), PairEvidence> = BTreeMap::new();
+    for (subject, sources) in &sources_of {
+        for (i, a) in sources.iter().enumerate() {
+            for b in &sources[i + 1..] {
+                let (a, b) = if a < b { (*a, *b) } else { (*b, *a) };
+                let ha = &hold[&(subject.to_string(), a.to_string())];
+                let hb = &hold[&(subject.to_string(), b.to_string())];
+                let ev = pairs.entry((a, b)).or_default();
+                ev.subjects += 1;
+                for ((kind, value), sa) in ha {
+                    match hb.get(&(*kind, value.clone())) {
+                        Some(sb) => {
+                            let status = if *sa == ValueStatus::Error || *sb == ValueStatus::Error {
+                                ValueStatus::Error
+                            } else {
+                                (*sa).max(*sb)
+                            };
+                            let w = weight(subject, *kind, value, status);
+                            if w == 0.0 {
+                                ev.common.push((subject.to_string(), *kind, value.clone()));
+                            } else {
+                                match status {
+                                    ValueStatus::Error => ev.error_score += w,
+                                    _ => ev.unknown_score += w,
+                                }
+                                ev.shared.push(SharedValue {
+                                    subject: subject.to_string(),
+                                    kind: *kind,
+                                    value: value.clone(),
+                                    status,
+                                    weight: w,
+                                });
+                            }
+                        }
+                        None => match sa {
+                            ValueStatus::Error
+                                if holders[&(*subject, *kind, value.as_str())] == 1 =>
+                            {
+                                ev.a_only_errors += 1.0
+                            }
+                            // An error also held elsewhere is inherited, by either side.
+                            ValueStatus::Error => {}
+                            _ => ev.a_only_other += 1.0,
+                        },
+                    }
+                }
+                for ((kind, value), sb) in hb {
+                    if !ha.contains_key(&(*kind, value.clone())) {
+                        match sb {
+                            ValueStatus::Error
+                                if holders[&(*subject, *kind, value.as_str())] == 1 =>
+                            {
+                                ev.b_only_errors += 1.0
+                            }
+                            ValueStatus::Error => {}
+                            _ => ev.b_only_other += 1.0,
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Coverage: subjects one source lists and the other does not.
+    let subjects_on: BTreeMap<&str, BTreeSet<&str>> = {
+        let mut m: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (subject, source) in hold.keys() {
+            m.entry(source).or_default().insert(subject);
+        }
+        m
+    };
+
+    // (2) candidate pairs. Unknown-value evidence only supports error evidence:
+    // independent sources share true-but-unlisted values (old addresses) by chance.
+    let mut score: BTreeMap<(&str, &str), f64> = BTreeMap::new();
+    for (pair, ev) in &pairs {
+        let s = ev.error_score + ev.unknown_score.min(ev.error_score);
+        if s >= config.min_score {
+            score.insert(*pair, s);
+        }
+    }
+
+    // (3) explain away indirect pairs: repeatedly drop the weakest pair a
+    // third source explains (the best-explained one among equally weak).
+    let key = |a: &str, b: &str| -> (String, String) {
+        if a < b {
+            (a.to_string(), b.to_string())
+        } else {
+            (b.to_string(), a.to_string())
+        }
+    };
+    let holds = |z: &str, subject: &str, kind: AttributeKind, value: &str| {
+        hold.get(&(subject.to_string(), z.to_string()))
+            .is_some_and(|h| h.contains_key(&(kind, value.to_string())))
+    };
+    let mut alive: BTreeMap<(String, String), f64> = score
+        .iter()
+        .map(|((a, b), s)| ((a.to_string(), b.to_string()), *s))
+        .collect();
+    loop {
+        let mut best: Option<((String, String), f64, f64)> = None;
+        for ((a, b), s) in &alive {
+            let ev = &pairs[&(a.as_str(), b.as_str())];
+            let total: f64 = ev.shared.iter().map(|v| v.weight).sum::<f64>()
+                + COMMON_WEIGHT * ev.common.len() as f64;
+            if total <= 0.0 {
+                continue;
+            }
+            let explained = all_sources
+                .iter()
+                .filter(|z| **z != a && **z != b)
+                .filter_map(|z| {
+                    let sa = alive.get(&key(a, z))?;
+                    let sb = alive.get(&key(b, z))?;
+                    if *sa < *s || *sb < *s {
+                        return None;
+                    }
+                    // A source between the two (parent of both, or the link
+                    // of a chain) holds everything they share, true values included.
+                    let held: f64 = ev
+                        .shared
+                        .iter()
+                        .filter(|v| holds(z, &v.subject, v.kind, &v.value))
+                        .map(|v| v.weight)
+                        .sum::<f64>()
+                        + COMMON_WEIGHT
+                            * ev.common
+                                .iter()
+                                .filter(|(s, k, v)| holds(z, s, *k, v))
+                                .count() as f64;
+                    Some(held / total)
+                })
+                .fold(0.0f64, f64::max);
+            if explained < config.explain_fraction {
+                continue;
+            }
+            let better = match &best {
+                None => true,
+                Some((_, bs, bf)) => *s < *bs || (*s == *bs && explained > *bf),
+            };
+            if better {
+                best = Some(((a.clone(), b.clone()), *s, explained));
+            }
+        }
+        match best {
+            Some((k, _, _)) => {
+                alive.remove(&k);
+            }
+            None => break,
+        }
+    }
+
+    // (4) orient.
+    let mut edges: BTreeMap<(String, String), CopyEdge> = BTreeMap::new();
+    for (a, b) in alive.keys() {
+        let ev = &pairs[&(a.as_str(), b.as_str())];
+        let s = score[&(a.as_str(), b.as_str())];
+        let only_a = subjects_on[a.as_str()]
+            .difference(&subjects_on[b.as_str()])
+            .count() as f64;
+        let only_b = subjects_on[b.as_str()]
+            .difference(&subjects_on[a.as_str()])
+            .count() as f64;
+        // Positive: a is upstream. A copier holds a subset of the upstream's
+        // true and unknown values (it drops fields and records) and adds
+        // errors of its own (errors no other source holds).
+        let vote = (ev.a_only_other - ev.b_only_other)
+            + 0.5 * (ev.b_only_errors - ev.a_only_errors)
+            + 0.25 * (only_a - only_b);
+        let (up, down) = if vote >= 0.0 { (a, b) } else { (b, a) };
+        let directed = vote.abs() >= config.min_direction_vote;
+        let mut shared = ev.shared.clone();
+        shared.sort_by(|x, y| {
+            y.weight
+                .total_cmp(&x.weight)
+                .then(x.subject.cmp(&y.subject))
+                .then(x.value.cmp(&y.value))
+        });
+        let errors = shared
+            .iter()
+            .filter(|v| v.status == ValueStatus::Error)
+            .count();
+        let subjects: BTreeSet<&str> = shared.iter().map(|v| v.subject.as_str()).collect();
+        let reason = format!(
+            "{} distinctive value(s) shared ({} wrong w.r.t. the profile, {} rare) over {} subject(s); {}",
+            shared.len(),
+            errors,
+            shared.len() - errors,
+            subjects.len(),
+            if directed {
+                format!(
+                    "{down} holds a subset of {up}'s values plus its own noise (vote {:.1})",
+                    vote.abs()
+                )
+            } else {
+                "direction undetermined (holdings are symmetric)".to_string()
+            }
+        );
+        edges.insert(
+            (up.clone(), down.clone()),
+            CopyEdge {
+                upstream: up.clone(),
+                downstream: down.clone(),
+                directed,
+                confidence: 1.0 - (-s / 2.0).exp(),
+                direction_confidence: if directed {
+                    1.0 - (-vote.abs() / 2.0).exp()
+                } else {
+                    0.5
+                },
+                score: s,
+                declared: Vec::new(),
+                shared,
+                reason,
+            },
+        );
+    }
+
+    // (5) declarations.
+    for d in declared {
+        if d.from == d.to {
+            continue;
+        }
+        let (up, down) = (d.to.clone(), d.from.clone());
+        let reverse = edges.remove(&(down.clone(), up.clone()));
+        let existing = edges.remove(&(up.clone(), down.clone())).or(reverse);
+        let c = d.kind.confidence();
+        let edge = match existing {
+            Some(mut e) => {
+                if d.kind != DeclaredKind::SameOperator {
+                    e.upstream = up.clone();
+                    e.downstream = down.clone();
+                    e.directed = true;
+                    e.direction_confidence = e.direction_confidence.max(c);
+                }
+                e.confidence = 1.0 - (1.0 - e.confidence) * (1.0 - c);
+                e.declared.push(d.kind);
+                e.reason = format!("declared {} and {}", d.kind.as_str(), e.reason);
+                e
+            }
+            // Same operator alone is not a copy edge: sister sites may run
+            // separate back ends.
+            None if d.kind == DeclaredKind::SameOperator => continue,
+            None => CopyEdge {
+                upstream: up.clone(),
+                downstream: down.clone(),
+                directed: true,
+                confidence: c,
+                direction_confidence: c,
+                score: 0.0,
+                declared: vec![d.kind],
+                shared: Vec::new(),
+                reason: format!("declared in {down}'s source file ({})", d.kind.as_str()),
+            },
+        };
+        edges.insert((edge.upstream.clone(), edge.downstream.clone()), edge);
+    }
+    edges.into_values().collect()
+}
+
+/// Weight of a shared true value when deciding whether a third source explains a pair.
+const COMMON_WEIGHT: f64 = 0.25;
+
+#[derive(Default)]
+struct PairEvidence {
+    subjects: usize,
+    error_score: f64,
+    unknown_score: f64,
+    shared: Vec<SharedValue>,
+    /// Shared values that carry no lineage weight (true, or held everywhere);
+    /// they still break ties when explaining a pair away.
+    common: Vec<(String, AttributeKind, String)>,
+    a_only_errors: f64,
+    a_only_other: f64,
+    b_only_errors: f64,
+    b_only_other: f64,
+}
+
+/// One step of the removal plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemovalStep {
+    /// 1-based position.
+    pub rank: usize,
+    /// Source to opt out of.
+    pub source: String,
+    /// Sources downstream of it (directly or not) that re-copy from it.
+    pub feeds: Vec<String>,
+    /// Copy edges ignored to break a cycle through this source.
+    pub broken_cycle_edges: Vec<(String, String)>,
+}
+
+/// Upstream-first removal order over `sources` and `edges`.
+///
+/// A topological order of the copy graph (upstream → downstream), so a
+/// removal at a root is done before its copiers are re-checked; cycles are
+/// broken by ignoring their weakest edge (lowest confidence × direction
+/// confidence). Among sources ready at once, those feeding the most others
+/// come first.
+pub fn removal_order(sources: &[String], edges: &[CopyEdge]) -> Vec<RemovalStep> {
+    let mut nodes: BTreeSet<String> = sources.iter().cloned().collect();
+    for e in edges {
+        nodes.insert(e.upstream.clone());
+        nodes.insert(e.downstream.clone());
+    }
+    let mut live: Vec<(String, String, f64)> = edges
+        .iter()
+        .filter(|e| e.upstream != e.downstream)
+        .map(|e| {
+            (
+                e.upstream.clone(),
+                e.downstream.clone(),
+                e.confidence * e.direction_confidence,
+            )
+        })
+        .collect();
+    let mut broken: Vec<(String, String)> = Vec::new();
+    // Break cycles: while a strongly connected component has an internal
+    // edge cycle, drop its weakest internal edge.
+    loop {
+        let mut g = petgraph::graph::DiGraph::<&str, ()>::new();
+        let idx: BTreeMap<&str, _> = nodes.iter().map(|n| (n.as_str(), g.add_node(n))).collect();
+        for (u, d, _) in &live {
+            g.add_edge(idx[u.as_str()], idx[d.as_str()], ());
+        }
+        let cyclic: Vec<BTreeSet<&str>> = petgraph::algo::tarjan_scc(&g)
+            .into_iter()
+            .filter(|c| c.len() > 1)
+            .map(|c| c.into_iter().map(|i| g[i]).collect())
+            .collect();
+        if cyclic.is_empty() {
+            break;
+        }
+        let mut drop: BTreeSet<usize> = BTreeSet::new();
+        for comp in &cyclic {
+            let weakest = live
+                .iter()
+                .enumerate()
+                .filter(|(_, (u, d, _))| comp.contains(u.as_str()) && comp.contains(d.as_str()))
+                .min_by(|x, y| {
+                    x.1.2
+                        .total_cmp(&y.1.2)
+                        .then_with(|| (&x.1.0, &x.1.1).cmp(&(&y.1.0, &y.1.1)))
+                })
+                .map(|(i, _)| i);
+            drop.extend(weakest);
+        }
+        for i in drop.into_iter().rev() {
+            let (u, d, _) = live.remove(i);
+            broken.push((u, d));
+        }
+    }
+    let children: BTreeMap<&str, BTreeSet<&str>> = {
+        let mut m: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (u, d, _) in &live {
+            m.entry(u.as_str()).or_default().insert(d.as_str());
+        }
+        m
+    };
+    let descendants = |n: &str| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![n];
+        while let Some(x) = stack.pop() {
+            for c in children.get(x).into_iter().flatten() {
+                if seen.insert(c.to_string()) {
+                    stack.push(c);
+                }
+            }
+        }
+        seen
+    };
+    let mut indegree: BTreeMap<&str, usize> = nodes.iter().map(|n| (n.as_str(), 0)).collect();
+    for (_, d, _) in &live {
+        *indegree.get_mut(d.as_str()).expect("node") += 1;
+    }
+    let mut out = Vec::new();
+    let mut ready: Vec<&str> = indegree
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(n, _)| *n)
+        .collect();
+    while !ready.is_empty() {
+        ready.sort_by(|a, b| {
+            descendants(b)
+                .len()
+                .cmp(&descendants(a).len())
+                .then(a.cmp(b))
+        });
+        let n = ready.remove(0);
+        for c in children.get(n).into_iter().flatten() {
+            let d = indegree.get_mut(c).expect("node");
+            *d -= 1;
+            if *d == 0 {
+                ready.push(c);
+            }
+        }
+        out.push(RemovalStep {
+            rank: out.len() + 1,
+            source: n.to_string(),
+            feeds: descendants(n).into_iter().collect(),
+            broken_cycle_edges: broken
+                .iter()
+                .filter(|(u, d)| u == n || d == n)
+                .cloned()
+                .collect(),
+        });
+    }
+    out
+}
+
+/// Precision and recall of predicted `(upstream, downstream)` copy pairs
+/// against the true ones (the simulator's `GroundTruth::copies` form).
+/// Duplicates are ignored. With nothing predicted precision is 1 (nothing
+/// wrong was claimed); with nothing true recall is 1.
+pub fn flow_metrics(predicted: &[(String, String)], truth: &[(String, String)]) -> (f64, f64) {
+    let p: BTreeSet<&(String, String)> = predicted.iter().collect();
+    let t: BTreeSet<&(String, String)> = truth.iter().collect();
+    let hit = p.intersection(&t).count() as f64;
+    let precision = if p.is_empty() {
+        1.0
+    } else {
+        hit / p.len() as f64
+    };
+    let recall = if t.is_empty() {
+        1.0
+    } else {
+        hit / t.len() as f64
+    };
+    (precision, recall)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(
+        subject: &str,
+        source: &str,
+        kind: AttributeKind,
+        value: &str,
+        status: ValueStatus,
+    ) -> Observation {
+        Observation {
+            subject: subject.into(),
+            source: source.into(),
+            kind,
+            value: value.into(),
+            status,
+        }
+    }
+
+    /// Root "alpha" with its own errors; "beta" copies alpha (dropping a field,
+    /// adding noise); "gamma" is independent; "delta" copies beta.
+    fn network() -> Vec<Observation> {
+        use AttributeKind::*;
+        use ValueStatus::*;
+        let mut v = Vec::new();
+        for p in ["p1", "p2", "p3"] {
+            let street_typo = format!("12 Oak Stret {p}");
+            let mid = format!("Jane X {p}");
+            let phone = format!("+1415555010{}", &p[1..]);
+            // alpha: truth + two errors + an unknown relative.
+            v.push(obs(p, "alpha", Phone, &phone, Correct));
+            v.push(obs(p, "alpha", Address, &street_typo, Error));
+            v.push(obs(p, "alpha", Name, &mid, Error));
+            v.push(obs(p, "alpha", Relatives, &format!("Sam Roe {p}"), Unknown));
+            // beta copies alpha without the relative, with its own typo'd phone.
+            v.push(obs(p, "beta", Phone, &phone, Correct));
+            v.push(obs(p, "beta", Address, &street_typo, Error));
+            v.push(obs(p, "beta", Name, &mid, Error));
+            v.push(obs(
+                p,
+                "beta",
+                Phone,
+                &format!("+1415555019{}", &p[1..]),
+                Error,
+            ));
+            // delta copies beta, dropping the correct phone.
+            v.push(obs(p, "delta", Address, &street_typo, Error));
+            v.push(obs(p, "delta", Name, &mid, Error));
+            v.push(obs(
+                p,
+                "delta",
+                Phone,
+                &format!("+1415555019{}", &p[1..]),
+                Error,
+            ));
+            // gamma: truth and its own error.
+            v.push(obs(p, "gamma", Phone, &phone, Correct));
+            v.push(obs(p, "gamma", Name, &format!("Jane Z {p}"), Error));
+        }
+        v
+    }
+
+    fn pairs(edges: &[CopyEdge]) -> Vec<(String, String)> {
+        edges.iter().map(CopyEdge::flow_pair).collect()
+    }
+
+    #[test]
+    fn finds_the_chain_with_directions_and_no_spurious_edges() {
+        let edges = infer_copies(&network());
+        let got = pairs(&edges);
+        assert_eq!(
+            got,
+            vec![
+                ("alpha".to_string(), "beta".to_string()),
+                ("beta".to_string(), "delta".to_string())
+            ],
+            "{edges:#?}"
+        );
+        assert!(edges.iter().all(|e| e.directed));
+        assert!(edges.iter().all(|e| !e.shared.is_empty()));
+        // Reasons never carry the values themselves.
+        assert!(edges.iter().all(|e| !e.reason.contains("Stret")));
+    }
+
+    #[test]
+    fn correct_values_alone_are_no_evidence() {
+        let v: Vec<Observation> = ["a", "b", "c"]
+            .iter()
+            .flat_map(|s| {
+                ["p1", "p2", "p3", "p4"].map(|p| {
+                    obs(
+                        p,
+                        s,
+                        AttributeKind::Phone,
+                        &format!("+1415555010{}", &p[1..]),
+                        ValueStatus::Correct,
+                    )
+                })
+            })
+            .collect();
+        assert!(infer_copies(&v).is_empty());
+    }
+
+    #[test]
+    fn declarations_set_direction_and_same_operator_alone_adds_nothing() {
+        let declared = vec![
+            DeclaredLink {
+                from: "delta".into(),
+                to: "beta".into(),
+                kind: DeclaredKind::MirrorOf,
+            },
+            DeclaredLink {
+                from: "gamma".into(),
+                to: "alpha".into(),
+                kind: DeclaredKind::SameOperator,
+            },
+            DeclaredLink {
+                from: "omega".into(),
+                to: "alpha".into(),
+                kind: DeclaredKind::CopiesFrom,
+            },
+        ];
+        let edges = infer_copies_with(&network(), &declared, &InferConfig::default());
+        let got = pairs(&edges);
+        assert!(got.contains(&("alpha".into(), "omega".into())));
+        assert!(!got.iter().any(|(u, d)| u == "gamma" || d == "gamma"));
+        let bd = edges.iter().find(|e| e.downstream == "delta").unwrap();
+        assert_eq!(bd.declared, vec![DeclaredKind::MirrorOf]);
+        assert!(bd.confidence > 0.95);
+    }
+
+    #[test]
+    fn removal_order_is_upstream_first_and_breaks_cycles() {
+        let edges = infer_copies(&network());
+        let order = removal_order(&["gamma".to_string()], &edges);
+        let names: Vec<&str> = order.iter().map(|s| s.source.as_str()).collect();
+        assert_eq!(names, ["alpha", "beta", "delta", "gamma"]);
+        assert_eq!(order[0].feeds, ["beta", "delta"]);
+
+        let mk = |u: &str, d: &str, c: f64| CopyEdge {
+            upstream: u.into(),
+            downstream: d.into(),
+            directed: true,
+            confidence: c,
+            direction_confidence: 1.0,
+            score: 0.0,
+            declared: vec![],
+            shared: vec![],
+            reason: String::new(),
+        };
+        let cyc = [mk("a", "b", 0.9), mk("b", "c", 0.9), mk("c", "a", 0.2)];
+        let order = removal_order(&[], &cyc);
+        let names: Vec<&str> = order.iter().map(|s| s.source.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(
+            order[0].broken_cycle_edges,
+            [("c".to_string(), "a".to_string())]
+        );
+    }
+
+    #[test]
+    fn flow_metrics_counts_pairs() {
+        let p = |u: &str, d: &str| (u.to_string(), d.to_string());
+        let (pr, rc) = flow_metrics(&[p("a", "b"), p("b", "c")], &[p("a", "b"), p("a", "c")]);
+        assert_eq!((pr, rc), (0.5, 0.5));
+        assert_eq!(flow_metrics(&[], &[p("a", "b")]), (1.0, 0.0));
+    }
+}
