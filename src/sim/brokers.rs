@@ -325,14 +325,28 @@ fn root_listing(d: &mut Dice, pi: usize, p: &Person) -> Listing {
     if d.chance(0.1) {
         addresses[0].street = typo(d, &addresses[0].street);
     }
-    let mut phones: Vec<String> = p.phones.iter().filter(|_| d.chance(0.85)).cloned().collect();
+    let mut phones: Vec<String> = p
+        .phones
+        .iter()
+        .filter(|_| d.chance(0.85))
+        .cloned()
+        .collect();
     if let Some(old) = &p.old_phone
         && d.chance(0.3)
     {
         phones.push(old.clone());
     }
-    let emails = if d.chance(0.5) { p.emails.clone() } else { Vec::new() };
-    let relatives = p.relatives.iter().filter(|_| d.chance(0.8)).cloned().collect();
+    let emails = if d.chance(0.5) {
+        p.emails.clone()
+    } else {
+        Vec::new()
+    };
+    let relatives = p
+        .relatives
+        .iter()
+        .filter(|_| d.chance(0.8))
+        .cloned()
+        .collect();
     Listing {
         person: pi,
         code: String::new(),

@@ -76,7 +76,8 @@ fn decode(s: &str) -> String {
     while i < b.len() {
         if b[i] == b'%'
             && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+            && let Ok(v) =
+                u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
         {
             out.push(v);
             i += 3;
@@ -319,10 +320,7 @@ fn optout_page(spec: &BrokerSpec) -> String {
 }
 
 fn not_found(spec: &BrokerSpec) -> Reply {
-    html(
-        404,
-        page(spec, "Not found", "", "<h1>Page not found</h1>"),
-    )
+    html(404, page(spec, "Not found", "", "<h1>Page not found</h1>"))
 }
 
 fn no_results(spec: &BrokerSpec, who: &str) -> Reply {
@@ -330,32 +328,69 @@ fn no_results(spec: &BrokerSpec, who: &str) -> Reply {
     match spec.style {
         Style::Cards => html(
             200,
-            page(spec, "Search", "", &format!("<div class=\"no-results\"><p>No people found for {who}.</p></div>")),
+            page(
+                spec,
+                "Search",
+                "",
+                &format!("<div class=\"no-results\"><p>No people found for {who}.</p></div>"),
+            ),
         ),
         Style::Table => html(
             200,
-            page(spec, "Search", "", &format!("<p class=\"notice\">No records matched your search for {who}. Try a nearby state.</p>")),
+            page(
+                spec,
+                "Search",
+                "",
+                &format!(
+                    "<p class=\"notice\">No records matched your search for {who}. Try a nearby state.</p>"
+                ),
+            ),
         ),
         Style::DefList => not_found(spec),
         Style::JsonLd => html(
             200,
-            page(spec, "Results", "", "<h1>Results</h1><ul class=\"results\" data-count=\"0\"></ul>"),
+            page(
+                spec,
+                "Results",
+                "",
+                "<h1>Results</h1><ul class=\"results\" data-count=\"0\"></ul>",
+            ),
         ),
         Style::Microdata => html(
             200,
-            page(spec, "Lookup", "", &format!("<p>We found 0 people named {who}.</p>")),
+            page(
+                spec,
+                "Lookup",
+                "",
+                &format!("<p>We found 0 people named {who}.</p>"),
+            ),
         ),
         Style::Labels => html(
             200,
-            page(spec, "Search", "", "<section class=\"empty-state\"><h2>Nothing here yet</h2><p>Try another spelling.</p></section>"),
+            page(
+                spec,
+                "Search",
+                "",
+                "<section class=\"empty-state\"><h2>Nothing here yet</h2><p>Try another spelling.</p></section>",
+            ),
         ),
         Style::Lines => html(
             200,
-            page(spec, "Directory", "", &format!("<p>No listings match {who}.</p>")),
+            page(
+                spec,
+                "Directory",
+                "",
+                &format!("<p>No listings match {who}.</p>"),
+            ),
         ),
         Style::DataAttrs => html(
             200,
-            page(spec, "Search", "<meta name=\"result-count\" content=\"0\">", "<div class=\"rows\"></div>"),
+            page(
+                spec,
+                "Search",
+                "<meta name=\"result-count\" content=\"0\">",
+                "<div class=\"rows\"></div>",
+            ),
         ),
     }
 }
@@ -442,9 +477,16 @@ fn results_page(spec: &BrokerSpec, hits: &[&Listing], next: Option<&str>, year: 
     let href = |l: &Listing| esc(&listing_path(spec, l));
     match spec.style {
         Style::Cards => {
-            body.push_str(&format!("<h1>{} people found</h1>\n<div class=\"results\">\n", hits.len()));
+            body.push_str(&format!(
+                "<h1>{} people found</h1>\n<div class=\"results\">\n",
+                hits.len()
+            ));
             for l in hits {
-                let loc = l.addresses.first().map(|a| city_state(spec, a)).unwrap_or_default();
+                let loc = l
+                    .addresses
+                    .first()
+                    .map(|a| city_state(spec, a))
+                    .unwrap_or_default();
                 body.push_str(&format!(
                     "<div class=\"card person\"><h2 class=\"name\">{}</h2><span class=\"age\">Age {}</span> <span class=\"loc\">{}</span> <a class=\"view\" href=\"{}\">View details</a></div>\n",
                     esc(&natural(spec, &l.name)), age(l, year), esc(&loc), href(l)
@@ -452,7 +494,10 @@ fn results_page(spec: &BrokerSpec, hits: &[&Listing], next: Option<&str>, year: 
             }
             body.push_str("</div>\n");
             if let Some(n) = next {
-                body.push_str(&format!("<a class=\"next\" href=\"{}\">Next &raquo;</a>\n", esc(n)));
+                body.push_str(&format!(
+                    "<a class=\"next\" href=\"{}\">Next &raquo;</a>\n",
+                    esc(n)
+                ));
             }
         }
         Style::Table => {
@@ -476,35 +521,57 @@ fn results_page(spec: &BrokerSpec, hits: &[&Listing], next: Option<&str>, year: 
                 body.push_str(&deflist(spec, l, year));
             }
             if let Some(n) = next {
-                body.push_str(&format!("<nav><a rel=\"next\" class=\"pg-next\" href=\"{}\">Next page</a></nav>\n", esc(n)));
+                body.push_str(&format!(
+                    "<nav><a rel=\"next\" class=\"pg-next\" href=\"{}\">Next page</a></nav>\n",
+                    esc(n)
+                ));
             }
         }
         Style::JsonLd => {
-            body.push_str(&format!("<h1>Results</h1>\n<ul class=\"results\" data-count=\"{}\">\n", hits.len()));
+            body.push_str(&format!(
+                "<h1>Results</h1>\n<ul class=\"results\" data-count=\"{}\">\n",
+                hits.len()
+            ));
             for l in hits {
-                body.push_str(&format!("<li class=\"result\">{}</li>\n", jsonld_block(spec, l, year)));
+                body.push_str(&format!(
+                    "<li class=\"result\">{}</li>\n",
+                    jsonld_block(spec, l, year)
+                ));
             }
             body.push_str("</ul>\n");
             if let Some(n) = next {
-                body.push_str(&format!("<a rel=\"next\" href=\"{}\">More results</a>\n", esc(n)));
+                body.push_str(&format!(
+                    "<a rel=\"next\" href=\"{}\">More results</a>\n",
+                    esc(n)
+                ));
             }
         }
         Style::Microdata => {
-            body.push_str(&format!("<p class=\"count\">We found {} people.</p>\n", hits.len()));
+            body.push_str(&format!(
+                "<p class=\"count\">We found {} people.</p>\n",
+                hits.len()
+            ));
             for l in hits {
                 body.push_str(&microdata(spec, l, year));
             }
         }
         Style::Labels => {
             for l in hits {
-                let loc = l.addresses.first().map(|a| city_state(spec, a)).unwrap_or_default();
+                let loc = l
+                    .addresses
+                    .first()
+                    .map(|a| city_state(spec, a))
+                    .unwrap_or_default();
                 body.push_str(&format!(
                     "<article class=\"hit\"><h3 class=\"who\">{}</h3><p class=\"meta\">Age: {}</p><p class=\"lives\">Lives in {}</p><a class=\"report\" href=\"{}\">Full report</a></article>\n",
                     esc(&reordered(spec, &l.name)), age(l, year), esc(&loc), href(l)
                 ));
             }
             if let Some(n) = next {
-                body.push_str(&format!("<a class=\"more\" href=\"{}\">More people</a>\n", esc(n)));
+                body.push_str(&format!(
+                    "<a class=\"more\" href=\"{}\">More people</a>\n",
+                    esc(n)
+                ));
             }
         }
         Style::Lines => {
@@ -521,7 +588,10 @@ fn results_page(spec: &BrokerSpec, hits: &[&Listing], next: Option<&str>, year: 
             }
             body.push_str("</div>\n");
             if let Some(n) = next {
-                body.push_str(&format!("<a class=\"pager-next\" href=\"{}\">Next</a>\n", esc(n)));
+                body.push_str(&format!(
+                    "<a class=\"pager-next\" href=\"{}\">Next</a>\n",
+                    esc(n)
+                ));
             }
         }
     }
@@ -544,12 +614,21 @@ fn deflist(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
             esc(&join(&l.akas, "; ", |n| natural(spec, n)))
         ));
     }
-    s.push_str(&format!("<dt>Age</dt><dd class=\"age\">Age {}</dd>", age(l, year)));
+    s.push_str(&format!(
+        "<dt>Age</dt><dd class=\"age\">Age {}</dd>",
+        age(l, year)
+    ));
     for a in &l.addresses {
-        s.push_str(&format!("<dt>Address</dt><dd class=\"addr\">{}</dd>", esc(&addr(spec, a))));
+        s.push_str(&format!(
+            "<dt>Address</dt><dd class=\"addr\">{}</dd>",
+            esc(&addr(spec, a))
+        ));
     }
     for p in &l.phones {
-        s.push_str(&format!("<dt>Phone</dt><dd class=\"phone\">{}</dd>", esc(&phone(spec, p))));
+        s.push_str(&format!(
+            "<dt>Phone</dt><dd class=\"phone\">{}</dd>",
+            esc(&phone(spec, p))
+        ));
     }
     if !l.relatives.is_empty() {
         s.push_str(&format!(
@@ -579,16 +658,25 @@ fn jsonld_block(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
         ));
     }
     for a in &l.addresses {
-        s.push_str(&format!("<div class=\"address\">{}</div>", esc(&addr(spec, a))));
+        s.push_str(&format!(
+            "<div class=\"address\">{}</div>",
+            esc(&addr(spec, a))
+        ));
     }
     for p in &l.phones {
-        s.push_str(&format!("<span class=\"tel\">{}</span> ", esc(&phone(spec, p))));
+        s.push_str(&format!(
+            "<span class=\"tel\">{}</span> ",
+            esc(&phone(spec, p))
+        ));
     }
     for e in &l.emails {
         s.push_str(&format!("<span class=\"mail\">{}</span> ", esc(e)));
     }
     for r in &l.relatives {
-        s.push_str(&format!("<span class=\"relative\">{}</span> ", esc(&shown(spec, r))));
+        s.push_str(&format!(
+            "<span class=\"relative\">{}</span> ",
+            esc(&shown(spec, r))
+        ));
     }
     s
 }
@@ -622,7 +710,10 @@ fn microdata(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
         ));
     }
     for p in &l.phones {
-        s.push_str(&format!("<span itemprop=\"telephone\">{}</span> ", esc(&phone(spec, p))));
+        s.push_str(&format!(
+            "<span itemprop=\"telephone\">{}</span> ",
+            esc(&phone(spec, p))
+        ));
     }
     for e in &l.emails {
         s.push_str(&format!("<span itemprop=\"email\">{}</span> ", esc(e)));
@@ -650,7 +741,10 @@ fn line(spec: &BrokerSpec, l: &Listing) -> String {
         ));
     }
     if let Some(a) = l.addresses.first() {
-        s.push_str(&format!(" &middot; <span class=\"where\">{}</span>", esc(&city_state(spec, a))));
+        s.push_str(&format!(
+            " &middot; <span class=\"where\">{}</span>",
+            esc(&city_state(spec, a))
+        ));
     }
     if l.addresses.len() > 1 {
         s.push_str(&format!(
@@ -666,7 +760,11 @@ fn line(spec: &BrokerSpec, l: &Listing) -> String {
 }
 
 fn data_row(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
-    let loc = l.addresses.first().map(|a| city_state(spec, a)).unwrap_or_default();
+    let loc = l
+        .addresses
+        .first()
+        .map(|a| city_state(spec, a))
+        .unwrap_or_default();
     let mut s = format!(
         "<div class=\"person-row\" data-id=\"{}\"><div class=\"facts\" data-age=\"{}\" data-location=\"{}\"><a class=\"nm\" href=\"{}\">{}</a> <span class=\"yrs\">{} yrs</span> <span class=\"loc\">{}</span></div>",
         esc(&l.code),
@@ -678,13 +776,22 @@ fn data_row(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
         esc(&loc)
     );
     for a in &l.addresses {
-        s.push_str(&format!("<span class=\"street\">{}</span> ", esc(&addr(spec, a))));
+        s.push_str(&format!(
+            "<span class=\"street\">{}</span> ",
+            esc(&addr(spec, a))
+        ));
     }
     for p in &l.phones {
-        s.push_str(&format!("<span class=\"phone\">{}</span> ", esc(&phone(spec, p))));
+        s.push_str(&format!(
+            "<span class=\"phone\">{}</span> ",
+            esc(&phone(spec, p))
+        ));
     }
     for r in &l.relatives {
-        s.push_str(&format!("<span class=\"rel\">{}</span> ", esc(&shown(spec, r))));
+        s.push_str(&format!(
+            "<span class=\"rel\">{}</span> ",
+            esc(&shown(spec, r))
+        ));
     }
     s.push_str("</div>\n");
     s
@@ -692,7 +799,10 @@ fn data_row(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
 
 fn listing_page(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
     let title = natural(spec, &l.name);
-    let canonical = format!("<link rel=\"canonical\" href=\"{}\">", esc(&listing_url(spec, l)));
+    let canonical = format!(
+        "<link rel=\"canonical\" href=\"{}\">",
+        esc(&listing_url(spec, l))
+    );
     let body = match spec.style {
         Style::Cards => {
             let mut s = format!(
@@ -702,17 +812,29 @@ fn listing_page(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
             if !l.akas.is_empty() {
                 s.push_str(&format!(
                     "<p class=\"aka\">Also known as: {}</p>",
-                    join(&l.akas, ", ", |n| format!("<span class=\"alias\">{}</span>", esc(&natural(spec, n))))
+                    join(&l.akas, ", ", |n| format!(
+                        "<span class=\"alias\">{}</span>",
+                        esc(&natural(spec, n))
+                    ))
                 ));
             }
-            s.push_str(&format!("<p class=\"age\">Age {}</p><h2>Addresses</h2><ul class=\"addresses\">", age(l, year)));
+            s.push_str(&format!(
+                "<p class=\"age\">Age {}</p><h2>Addresses</h2><ul class=\"addresses\">",
+                age(l, year)
+            ));
             for (i, a) in l.addresses.iter().enumerate() {
                 let kind = if i == 0 { "current" } else { "past" };
-                s.push_str(&format!("<li class=\"addr {kind}\">{}</li>", esc(&addr(spec, a))));
+                s.push_str(&format!(
+                    "<li class=\"addr {kind}\">{}</li>",
+                    esc(&addr(spec, a))
+                ));
             }
             s.push_str("</ul><h2>Phones</h2><ul class=\"phones\">");
             for p in &l.phones {
-                s.push_str(&format!("<li class=\"phone\">{}</li>", esc(&phone(spec, p))));
+                s.push_str(&format!(
+                    "<li class=\"phone\">{}</li>",
+                    esc(&phone(spec, p))
+                ));
             }
             s.push_str("</ul><h2>E-mail</h2><ul class=\"emails\">");
             for e in &l.emails {
@@ -720,7 +842,10 @@ fn listing_page(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
             }
             s.push_str("</ul><h2>Relatives</h2><ul class=\"relatives\">");
             for r in &l.relatives {
-                s.push_str(&format!("<li class=\"relative\">{}</li>", esc(&shown(spec, r))));
+                s.push_str(&format!(
+                    "<li class=\"relative\">{}</li>",
+                    esc(&shown(spec, r))
+                ));
             }
             s.push_str("</ul></main>");
             s
@@ -736,7 +861,10 @@ fn listing_page(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
             esc(&join(&l.relatives, ", ", |r| shown(spec, r))),
         ),
         Style::DefList => deflist(spec, l, year),
-        Style::JsonLd => format!("<article class=\"result\">{}</article>", jsonld_block(spec, l, year)),
+        Style::JsonLd => format!(
+            "<article class=\"result\">{}</article>",
+            jsonld_block(spec, l, year)
+        ),
         Style::Microdata => microdata(spec, l, year),
         Style::Labels => {
             let mut s = format!(
@@ -746,24 +874,39 @@ fn listing_page(spec: &BrokerSpec, l: &Listing, year: i32) -> String {
                 age(l, year)
             );
             for n in &l.akas {
-                s.push_str(&format!("<p class=\"row aka\">AKA: {}</p>", esc(&natural(spec, n))));
+                s.push_str(&format!(
+                    "<p class=\"row aka\">AKA: {}</p>",
+                    esc(&natural(spec, n))
+                ));
             }
             for a in &l.addresses {
-                s.push_str(&format!("<p class=\"row address\">Address: {}</p>", esc(&addr(spec, a))));
+                s.push_str(&format!(
+                    "<p class=\"row address\">Address: {}</p>",
+                    esc(&addr(spec, a))
+                ));
             }
             for p in &l.phones {
-                s.push_str(&format!("<p class=\"row phone\">Phone: {}</p>", esc(&phone(spec, p))));
+                s.push_str(&format!(
+                    "<p class=\"row phone\">Phone: {}</p>",
+                    esc(&phone(spec, p))
+                ));
             }
             for e in &l.emails {
                 s.push_str(&format!("<p class=\"row email\">Email: {}</p>", esc(e)));
             }
             for r in &l.relatives {
-                s.push_str(&format!("<p class=\"row relative\">Relative: {}</p>", esc(&shown(spec, r))));
+                s.push_str(&format!(
+                    "<p class=\"row relative\">Relative: {}</p>",
+                    esc(&shown(spec, r))
+                ));
             }
             s.push_str("</div>");
             s
         }
-        Style::Lines => format!("<ul class=\"entries\"><li class=\"entry\">{}</li></ul>", line(spec, l)),
+        Style::Lines => format!(
+            "<ul class=\"entries\"><li class=\"entry\">{}</li></ul>",
+            line(spec, l)
+        ),
         Style::DataAttrs => format!("<div class=\"rows\">{}</div>", data_row(spec, l, year)),
     };
     page(spec, &title, &canonical, &body)

@@ -109,7 +109,8 @@ fn build(config: &SimConfig) -> (Vec<Person>, Vec<Broker>, GroundTruth) {
         })
         .collect();
     listings.sort_by(|a, b| {
-        (a.person_id.as_str(), a.broker_id.as_str()).cmp(&(b.person_id.as_str(), b.broker_id.as_str()))
+        (a.person_id.as_str(), a.broker_id.as_str())
+            .cmp(&(b.person_id.as_str(), b.broker_id.as_str()))
     });
     let copies = BROKERS
         .iter()

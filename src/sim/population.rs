@@ -151,7 +151,15 @@ const LASTS: &[&str] = &[
 ];
 
 const NON_ASCII_LASTS: &[&str] = &[
-    "Núñez", "Müller", "Peña", "Lefèvre", "Østergaard", "Ångström", "Dubois", "Gómez", "Nguyễn",
+    "Núñez",
+    "Müller",
+    "Peña",
+    "Lefèvre",
+    "Østergaard",
+    "Ångström",
+    "Dubois",
+    "Gómez",
+    "Nguyễn",
 ];
 
 const MIDDLES: &[&str] = &[
@@ -198,7 +206,10 @@ const PLACES: &[(&str, &[City])] = &[
     ),
     (
         "IL",
-        &[("Chicago", 60601, &["312", "773"]), ("Springfield", 62701, &["217"])],
+        &[
+            ("Chicago", 60601, &["312", "773"]),
+            ("Springfield", 62701, &["217"]),
+        ],
     ),
     (
         "WA",
@@ -206,9 +217,15 @@ const PLACES: &[(&str, &[City])] = &[
     ),
     (
         "OH",
-        &[("Columbus", 43004, &["614"]), ("Cleveland", 44101, &["216"])],
+        &[
+            ("Columbus", 43004, &["614"]),
+            ("Cleveland", 44101, &["216"]),
+        ],
     ),
-    ("GA", &[("Atlanta", 30301, &["404"]), ("Savannah", 31401, &["912"])]),
+    (
+        "GA",
+        &[("Atlanta", 30301, &["404"]), ("Savannah", 31401, &["912"])],
+    ),
     (
         "MA",
         &[("Boston", 2108, &["617"]), ("Worcester", 1601, &["508"])],
@@ -220,9 +237,30 @@ const PLACES: &[(&str, &[City])] = &[
 ];
 
 const STREETS: &[&str] = &[
-    "Oak", "Maple", "Cedar", "Pine", "Elm", "Valencia", "Lincoln", "Washington", "Lake", "Hill",
-    "Park", "Sunset", "Franklin", "Highland", "Jefferson", "Madison", "Willow", "Chestnut",
-    "Grand", "Mission", "Juniper", "Sycamore", "Magnolia", "Harbor",
+    "Oak",
+    "Maple",
+    "Cedar",
+    "Pine",
+    "Elm",
+    "Valencia",
+    "Lincoln",
+    "Washington",
+    "Lake",
+    "Hill",
+    "Park",
+    "Sunset",
+    "Franklin",
+    "Highland",
+    "Jefferson",
+    "Madison",
+    "Willow",
+    "Chestnut",
+    "Grand",
+    "Mission",
+    "Juniper",
+    "Sycamore",
+    "Magnolia",
+    "Harbor",
 ];
 const STREET_KINDS: &[&str] = &["St", "Ave", "Blvd", "Rd", "Ln", "Dr", "Ct", "Way"];
 const DOMAINS: &[&str] = &["example.com", "example.net", "example.org"];
@@ -516,6 +554,7 @@ fn demo_cluster(g: &mut Gen) {
     };
     let i = g.person(liz(), "Carter", Home::City("CA", 0), Some(1984));
     let p = &mut g.people[i];
+    p.id = "elizabeth-anne-carter".into();
     p.name.middle = "Anne".into();
     p.former = Some(PersonName::new("Elizabeth", "Anne", "Morgan"));
     p.address = Address {
@@ -564,6 +603,11 @@ fn demo_cluster(g: &mut Gen) {
         }
     }
     for home in [Home::City("CA", 4), Home::City("CA", 4), Home::State("TX")] {
-        g.person(("José".into(), vec!["Pepe".into()], false), "Núñez", home, None);
+        g.person(
+            ("José".into(), vec!["Pepe".into()], false),
+            "Núñez",
+            home,
+            None,
+        );
     }
 }
