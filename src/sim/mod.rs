@@ -204,3 +204,70 @@ async fn handle(State(s): State<Arc<Served>>, uri: Uri) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{Extractor, ResultsPage};
+    use crate::sources::{load_dir, template};
+
+    /// Runs a search in-process (no sockets), following next links.
+    fn search(b: &Broker, ex: &Extractor, max_pages: u32, url: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut next = Some(url.to_string());
+        let mut pages = 0;
+        while let Some(u) = next.take() {
+            pages += 1;
+            let parsed = url::Url::parse(&u).unwrap();
+            let r = markup::route(b, parsed.path(), parsed.query().unwrap_or(""), 2026);
+            match ex.results(&r.body, &parsed) {
+                ResultsPage::Results { cards, next_page } => {
+                    out.extend(
+                        cards
+                            .into_iter()
+                            .filter_map(|c| c.record.profile_url.or(c.detail_url)),
+                    );
+                    if pages < max_pages {
+                        next = next_page;
+                    }
+                }
+                ResultsPage::NoResults => {}
+                ResultsPage::Unrecognised => assert_eq!(r.status, 404, "{u}"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_listing_is_reachable_from_its_persons_profile() {
+        let config = SimConfig::default();
+        let (people, brokers, truth) = build(&config);
+        let defs = load_dir(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sources/sim"
+        )))
+        .unwrap();
+        let mut checked = 0;
+        for p in &people {
+            let profile = p.profile();
+            for b in &brokers {
+                let def = &defs.iter().find(|d| d.def.id == b.spec.id).unwrap().def;
+                let ex = Extractor::new(def).unwrap();
+                let search_spec = def.search.as_ref().unwrap();
+                let mut found = Vec::new();
+                for url in template::plan(&search_spec.urls, &profile, 8) {
+                    found.extend(search(b, &ex, search_spec.max_pages, &url));
+                }
+                for l in truth
+                    .listings
+                    .iter()
+                    .filter(|l| l.person_id == p.id && l.broker_id == b.spec.id)
+                {
+                    assert!(found.contains(&l.url), "{} {} not found", p.id, l.url);
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, truth.listings.len());
+    }
+}
