@@ -1,9 +1,9 @@
 //! The simulated broker network: brokers on loopback ports serving a seeded
 //! synthetic population, with known ground truth.
 //!
-//! [`population`] invents the people (namesakes, nicknames, moves, non-ASCII
-//! names), [`brokers`] decides what each broker holds (roots make errors,
-//! copiers inherit them), and [`markup`] serves it in each broker's own URL
+//! `population` invents the people (namesakes, nicknames, moves, non-ASCII
+//! names), `brokers` decides what each broker holds (roots make errors,
+//! copiers inherit them), and `markup` serves it in each broker's own URL
 //! scheme and HTML. See `docs/SIM.md`.
 
 mod brokers;
