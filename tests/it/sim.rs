@@ -273,3 +273,25 @@ fn cli_prints_the_truth_as_json() {
     assert!(!truth.listings.is_empty());
     assert_eq!(truth.copies.len(), 3);
 }
+
+#[test]
+fn cli_truth_survives_a_closed_pipe() {
+    use std::io::Read;
+    let bin = assert_cmd::cargo::cargo_bin("brokertrace");
+    let mut child = std::process::Command::new(bin)
+        .args(["sim", "truth"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    // stdout is dropped here, like `| head` exiting.
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(head.starts_with(b"{"));
+}
