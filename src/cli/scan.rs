@@ -1,5 +1,6 @@
 //! `demo`, `scan`, `report`, `mark` and `sim`.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -377,13 +378,17 @@ pub fn sim(_cli: &Cli, c: &SimCommand) -> Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             SimCommand::Truth { seed } => {
-                let network = Network::start(SimConfig {
+                // The truth needs no servers; build it directly.
+                let truth = sim::ground_truth(&SimConfig {
                     seed: *seed,
                     ..SimConfig::default()
-                })
-                .await?;
-                println!("{}", serde_json::to_string_pretty(network.truth())?);
-                let _: &sim::GroundTruth = network.truth();
+                });
+                let json = serde_json::to_string_pretty(&truth)?;
+                // `sim truth | head` closes the pipe early; that is not an error.
+                match writeln!(std::io::stdout().lock(), "{json}") {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    r => r?,
+                }
                 Ok(ExitCode::SUCCESS)
             }
         }

@@ -8,4 +8,5 @@ mod extract;
 mod graph;
 mod optout;
 mod scan;
+mod sim;
 mod sources;
