@@ -23,6 +23,7 @@ pub mod graph;
 pub mod optout;
 pub mod report;
 
+pub mod eval;
 pub mod scan;
 pub mod sim;
 
