@@ -95,6 +95,14 @@ pub fn trailing_suffix(s: &str) -> String {
 /// to "+" and the digits when the number does not parse, so two unparseable
 /// spellings of the same digits still compare equal.
 pub fn phone(s: &str, region: &str) -> String {
+    let s = s.trim();
+    // Already E.164-shaped: keep it, so the output is a fixed point.
+    if let Some(rest) = s.strip_prefix('+')
+        && !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_digit())
+    {
+        return s.to_string();
+    }
     let region = region
         .parse::<phonenumber::country::Id>()
         .unwrap_or(phonenumber::country::Id::US);
@@ -196,8 +204,35 @@ pub fn street(s: &str) -> String {
         }
         out.push(usps(&t).to_string());
     }
+    // A misspelt suffix in last place ("Oak Stret") still reads as the suffix.
+    if out.len() > 2
+        && let Some(last) = out.last_mut()
+        && last.len() >= 4
+        && let Some(abbr) = SUFFIX_WORDS
+            .iter()
+            .find(|(word, _)| strsim::damerau_levenshtein(word, last) == 1)
+            .map(|(_, abbr)| abbr)
+    {
+        *last = abbr.to_string();
+    }
     out.join(" ")
 }
+
+/// Full street-suffix words and their USPS abbreviations, for typo repair.
+const SUFFIX_WORDS: [(&str, &str); 12] = [
+    ("street", "st"),
+    ("avenue", "ave"),
+    ("drive", "dr"),
+    ("road", "rd"),
+    ("lane", "ln"),
+    ("boulevard", "blvd"),
+    ("court", "ct"),
+    ("place", "pl"),
+    ("terrace", "ter"),
+    ("circle", "cir"),
+    ("parkway", "pkwy"),
+    ("highway", "hwy"),
+];
 
 fn usps(t: &str) -> &str {
     match t {
@@ -260,16 +295,29 @@ pub fn compare_streets(a: &str, b: &str) -> StreetAgreement {
     if !numbered || na != nb || ra.is_empty() || rb.is_empty() {
         return StreetAgreement::Different;
     }
-    // One typo per ~6 letters of street name, at most 2: "Oak" vs "Oat" is a
-    // different street far more often than a typo, so short names must be exact.
-    let longest = ra
-        .split(' ')
-        .chain(rb.split(' '))
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
-    let allowed = (longest / 6).min(2);
-    if allowed > 0 && strsim::levenshtein(ra, rb) <= allowed {
+    // One typo (two in a long name) in one word of at least five letters:
+    // "Oak" vs "Oat" is a different street far more often than a typo.
+    let (ta, tb): (Vec<&str>, Vec<&str>) = (ra.split(' ').collect(), rb.split(' ').collect());
+    if ta.len() != tb.len() {
+        return StreetAgreement::Different;
+    }
+    let differing: Vec<(&str, &str)> = ta
+        .iter()
+        .zip(&tb)
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| (*x, *y))
+        .collect();
+    let near = match differing.as_slice() {
+        [(x, y)] => {
+            let len = x.len().min(y.len());
+            let allowed = if len >= 10 { 2 } else { 1 };
+            len >= 5
+                && !x.chars().any(|c| c.is_ascii_digit())
+                && strsim::damerau_levenshtein(x, y) <= allowed
+        }
+        _ => false,
+    };
+    if near {
         StreetAgreement::Near
     } else {
         StreetAgreement::Different
@@ -343,7 +391,10 @@ mod tests {
             s("1208 Wisteria Lane", "1208 Wistera Ln"),
             StreetAgreement::Near
         );
+        assert_eq!(s("12 Oak Stret", "12 Oak Street"), StreetAgreement::Exact);
+        assert_eq!(s("40 Maple Ave", "40 Mapel Ave"), StreetAgreement::Near);
         assert_eq!(s("12 Oak St", "12 Oat St"), StreetAgreement::Different);
+        assert_eq!(s("12 Oak St", "12 Oak Ave"), StreetAgreement::Different);
         assert_eq!(
             s("1208 Wisteria Ln", "1210 Wisteria Ln"),
             StreetAgreement::Different
