@@ -284,9 +284,15 @@ mod tests {
         assert!((r.overall.precision - 2.0 / 3.0).abs() < 1e-9);
         assert!((r.overall.recall - 2.0 / 3.0).abs() < 1e-9);
         let a = &r.per_broker["a.test"];
-        assert_eq!((a.true_positives, a.false_positives, a.false_negatives), (2, 1, 0));
+        assert_eq!(
+            (a.true_positives, a.false_positives, a.false_negatives),
+            (2, 1, 0)
+        );
         let b = &r.per_broker["b.test"];
-        assert_eq!((b.true_positives, b.false_positives, b.false_negatives), (0, 0, 1));
+        assert_eq!(
+            (b.true_positives, b.false_positives, b.false_negatives),
+            (0, 0, 1)
+        );
         assert_eq!(b.recall, 0.0);
         assert_eq!(b.precision, 1.0);
         assert_eq!(b.f1, 0.0);

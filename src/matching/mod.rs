@@ -255,7 +255,12 @@ impl Matcher {
             .addresses
             .iter()
             .map(|a| prepare_place(a, false))
-            .chain(profile.past_addresses.iter().map(|a| prepare_place(a, true)))
+            .chain(
+                profile
+                    .past_addresses
+                    .iter()
+                    .map(|a| prepare_place(a, true)),
+            )
             .filter(|p| !(p.city.is_empty() && p.state.is_empty() && p.zip.is_empty()))
             .collect();
         let mut phones: Vec<String> = profile
@@ -571,9 +576,7 @@ impl Matcher {
         let r_first_tokens = norm::tokens(r_first);
         let kind = if rf == pn.first {
             FirstKind::Exact
-        } else if self.nicknames.contains(&rf)
-            || Nicknames::shipped().equivalent(&rf, &pn.first)
-        {
+        } else if self.nicknames.contains(&rf) || Nicknames::shipped().equivalent(&rf, &pn.first) {
             FirstKind::Nickname
         } else if (r_first_tokens.len() > 1 && r_first_tokens[0] == pn.first)
             || (pn.first_tokens.len() > 1 && pn.first_tokens[0] == rf)
@@ -600,7 +603,11 @@ impl Matcher {
         } else {
             "your name"
         };
-        let order = if swapped { " (first and last swapped)" } else { "" };
+        let order = if swapped {
+            " (first and last swapped)"
+        } else {
+            ""
+        };
         Some((
             w + last_weight,
             format!(
@@ -707,7 +714,10 @@ impl Matcher {
         for (pi, p) in self.places.iter().enumerate() {
             for (ri, r) in listed.iter().enumerate() {
                 let t = compare_place(p, r);
-                if best.as_ref().is_none_or(|(b, _, _)| t.weight() > b.weight()) {
+                if best
+                    .as_ref()
+                    .is_none_or(|(b, _, _)| t.weight() > b.weight())
+                {
                     best = Some((t, pi, ri));
                 }
             }
@@ -745,7 +755,10 @@ impl Matcher {
                     r.street_shown, p.street_shown
                 ),
             ),
-            Tier::City => ("city", format!("place {} matches {whose} ({})", r.shown, p.shown)),
+            Tier::City => (
+                "city",
+                format!("place {} matches {whose} ({})", r.shown, p.shown),
+            ),
             Tier::CityNoState => (
                 "city",
                 format!(
@@ -753,15 +766,23 @@ impl Matcher {
                     r.shown, p.shown
                 ),
             ),
-            Tier::Zip => ("zip", format!("ZIP {} matches {whose} ({})", r.zip, p.shown)),
+            Tier::Zip => (
+                "zip",
+                format!("ZIP {} matches {whose} ({})", r.zip, p.shown),
+            ),
             Tier::State => (
                 "state",
-                format!("state {} matches {whose} ({}), city does not", r.state, p.shown),
+                format!(
+                    "state {} matches {whose} ({}), city does not",
+                    r.state, p.shown
+                ),
             ),
             Tier::None => unreachable!("filtered above"),
         };
         out.push(ev(field, tier.weight(), reason));
-        if matches!(tier, Tier::Street | Tier::StreetNear | Tier::City) && !p.zip.is_empty() && p.zip == r.zip
+        if matches!(tier, Tier::Street | Tier::StreetNear | Tier::City)
+            && !p.zip.is_empty()
+            && p.zip == r.zip
         {
             out.push(ev(
                 "zip",
@@ -1085,7 +1106,14 @@ mod tests {
         }
     }
 
-    fn card(first: &str, middle: &str, last: &str, age: Option<u32>, city: &str, st: &str) -> Record {
+    fn card(
+        first: &str,
+        middle: &str,
+        last: &str,
+        age: Option<u32>,
+        city: &str,
+        st: &str,
+    ) -> Record {
         Record {
             names: vec![PersonName::new(first, middle, last)],
             age,
@@ -1103,7 +1131,11 @@ mod tests {
         let m = Matcher::with_year(&profile(), 2026);
         let r = m.score(&card("Jane", "", "Doe", Some(42), "Springfield", "IL"));
         assert_eq!(r.level, MatchLevel::Probable, "{r:#?}");
-        assert!(r.evidence.windows(2).all(|w| w[0].weight.abs() >= w[1].weight.abs()));
+        assert!(
+            r.evidence
+                .windows(2)
+                .all(|w| w[0].weight.abs() >= w[1].weight.abs())
+        );
         assert!(r.evidence.iter().any(|e| e.reason
             == "age 42 is consistent with your birth year 1984 (age 41\u{2013}42) (+2.0)"));
     }

@@ -35,7 +35,11 @@ pub fn fold(s: &str) -> String {
 
 /// The folded tokens of a string.
 pub fn tokens(s: &str) -> Vec<String> {
-    fold(s).split(' ').filter(|t| !t.is_empty()).map(String::from).collect()
+    fold(s)
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// Generational suffixes and honorifics that say nothing about identity
@@ -51,7 +55,11 @@ pub fn name_key(s: &str) -> String {
     while toks.len() > 1 && toks.last().is_some_and(|t| SUFFIXES.contains(&t.as_str())) {
         toks.pop();
     }
-    while toks.len() > 1 && toks.first().is_some_and(|t| HONORIFICS.contains(&t.as_str())) {
+    while toks.len() > 1
+        && toks
+            .first()
+            .is_some_and(|t| HONORIFICS.contains(&t.as_str()))
+    {
         toks.remove(0);
     }
     toks.concat()

@@ -104,7 +104,13 @@ impl Listing<'_> {
 const NONE: &[&str] = &[];
 
 /// (case, profile, listing, lowest acceptable level, highest acceptable level)
-type Case<'a> = (&'a str, fn() -> Profile, Listing<'a>, MatchLevel, MatchLevel);
+type Case<'a> = (
+    &'a str,
+    fn() -> Profile,
+    Listing<'a>,
+    MatchLevel,
+    MatchLevel,
+);
 
 #[test]
 fn tricky_listings_get_the_right_level() {
