@@ -24,6 +24,7 @@ pub mod optout;
 pub mod report;
 
 pub mod batch;
+pub mod eval;
 pub mod scan;
 pub mod sim;
 

@@ -6,6 +6,7 @@ mod common;
 mod demo;
 mod extract;
 mod graph;
+mod matching;
 mod optout;
 mod scan;
 mod sim;
