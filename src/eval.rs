@@ -362,3 +362,223 @@ mod tests {
         assert_eq!(canonical_url("http://a.test/"), "http://a.test");
     }
 }
+
+/// How an evaluation run is set up.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Seed of the simulated population.
+    pub seed: u64,
+    /// People in the population.
+    pub population: usize,
+    /// Scan only every n-th person (1 = everyone); the demo person is always in.
+    pub every: usize,
+    /// Subjects scanned at once.
+    pub subjects_at_once: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            seed: 7,
+            population: 400,
+            every: 1,
+            subjects_at_once: 8,
+        }
+    }
+}
+
+/// Flow (copy-edge) inference scored against the network's true copy edges.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FlowScores {
+    /// Share of inferred directed copy edges that are true.
+    pub precision: f64,
+    /// Share of true copy edges inferred with the right direction.
+    pub recall: f64,
+    /// Inferred `(upstream, downstream)` pairs.
+    pub predicted: Vec<(String, String)>,
+    /// True pairs.
+    pub truth: Vec<(String, String)>,
+}
+
+/// Everything `brokertrace eval` measures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Subjects scanned.
+    pub subjects: usize,
+    /// Checks run.
+    pub checks: usize,
+    /// Listing matching, at "probable or better".
+    pub matching: EvalReport,
+    /// Copy-flow inference.
+    pub flows: FlowScores,
+}
+
+/// Targets CI enforces.
+pub const TARGETS: Targets = Targets {
+    precision: 0.97,
+    recall: 0.95,
+    flow_precision: 0.9,
+    flow_recall: 0.8,
+};
+
+/// Minimum scores.
+#[derive(Debug, Clone, Copy)]
+pub struct Targets {
+    /// Listing precision.
+    pub precision: f64,
+    /// Listing recall.
+    pub recall: f64,
+    /// Copy-edge precision.
+    pub flow_precision: f64,
+    /// Copy-edge recall.
+    pub flow_recall: f64,
+}
+
+impl RunReport {
+    /// The targets this report misses, as readable lines (empty when all are met).
+    pub fn misses(&self, t: &Targets) -> Vec<String> {
+        let mut out = Vec::new();
+        let m = &self.matching.overall;
+        if m.precision < t.precision {
+            out.push(format!(
+                "matching precision {:.3} < {}",
+                m.precision, t.precision
+            ));
+        }
+        if m.recall < t.recall {
+            out.push(format!("matching recall {:.3} < {}", m.recall, t.recall));
+        }
+        if self.flows.precision < t.flow_precision {
+            out.push(format!(
+                "flow precision {:.3} < {}",
+                self.flows.precision, t.flow_precision
+            ));
+        }
+        if self.flows.recall < t.flow_recall {
+            out.push(format!(
+                "flow recall {:.3} < {}",
+                self.flows.recall, t.flow_recall
+            ));
+        }
+        out
+    }
+}
+
+/// Scans subjects of the simulated network with the real pipeline (in a
+/// temporary database) and scores matches and inferred copy flows against
+/// the network's ground truth.
+pub async fn run(
+    opts: &RunOptions,
+    sources: &[crate::sources::SourceDef],
+    progress: &dyn crate::scan::Progress,
+) -> anyhow::Result<RunReport> {
+    use crate::crawl::{CrawlConfig, Fetcher};
+    use crate::scan::{Engine, ScanOptions};
+    use crate::sim::{Network, SimConfig};
+    use crate::store::Store;
+    use futures_util::StreamExt;
+
+    let network = Network::start(SimConfig {
+        seed: opts.seed,
+        population: opts.population,
+    })
+    .await?;
+    let fetcher = Fetcher::new(CrawlConfig {
+        resolve: network.resolve(),
+        // Our own loopback brokers: politeness limits would only measure the pause.
+        requests_per_minute: 1_000_000,
+        max_in_flight_per_host: 16,
+        max_in_flight: 64,
+        ..CrawlConfig::default()
+    })?;
+    let dir = tempfile_dir()?;
+    let db = dir.join("eval.sqlite");
+    let engine = Engine::new(sources, &fetcher, &db)?;
+    let demo = network.demo_profile().id;
+    let people: Vec<crate::profile::Profile> = network
+        .truth()
+        .people
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| i % opts.every.max(1) == 0 || p.id == demo)
+        .map(|(_, p)| p.profile.clone())
+        .collect();
+    progress.event(&crate::scan::ProgressEvent::BatchPlanned {
+        subjects: people.len(),
+    });
+    let scan_opts = ScanOptions {
+        fresh: true,
+        ..ScanOptions::default()
+    };
+    let scan_opts = &scan_opts;
+    let mut runs = futures_util::stream::iter(people.iter())
+        .map(|p| engine.scan(p, scan_opts, progress))
+        .buffer_unordered(opts.subjects_at_once.max(1));
+    let mut scans = Vec::new();
+    while let Some(r) = runs.next().await {
+        scans.push(r?);
+    }
+    drop(runs);
+    engine.finish()?;
+
+    let store = Store::open(&db)?;
+    let mut predicted = Vec::new();
+    let mut checks = 0;
+    for s in &scans {
+        checks += store.checks(s.scan_id)?.len();
+        for l in store.listings_in_scan(s.scan_id)? {
+            if let Some(url) = l.url {
+                predicted.push(Prediction {
+                    person_id: s.subject_id.clone(),
+                    url,
+                    level: l.level,
+                });
+            }
+        }
+    }
+    let scanned: BTreeSet<&str> = scans.iter().map(|s| s.subject_id.as_str()).collect();
+    let truth: Vec<TruthPair> = network
+        .truth()
+        .listings
+        .iter()
+        .filter(|l| scanned.contains(l.person_id.as_str()))
+        .map(|l| TruthPair {
+            person_id: l.person_id.clone(),
+            url: l.url.clone(),
+        })
+        .collect();
+    let matching = evaluate(&truth, &predicted);
+
+    let graph = crate::graph::build(&store, &[], sources, &[])?;
+    let flow_pred: Vec<(String, String)> = graph
+        .copies
+        .iter()
+        .filter(|c| c.directed)
+        .map(|c| c.flow_pair())
+        .collect();
+    let flow_truth = network.truth().copies.clone();
+    let (precision, recall) = crate::graph::provenance::flow_metrics(&flow_pred, &flow_truth);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(RunReport {
+        subjects: scans.len(),
+        checks,
+        matching,
+        flows: FlowScores {
+            precision,
+            recall,
+            predicted: flow_pred,
+            truth: flow_truth,
+        },
+    })
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "brokertrace-eval-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

@@ -2,6 +2,7 @@
 //! holds the argument types and dispatch. No logic lives here.
 
 mod batch;
+mod eval;
 mod export;
 mod optout;
 mod progress;
@@ -40,6 +41,8 @@ pub enum Command {
     Scan(scan::ScanArgs),
     /// Scan many people from a CSV or JSONL file, with aggregate statistics.
     Batch(batch::BatchArgs),
+    /// Measure matching and copy-flow inference against the simulated network's ground truth.
+    Eval(eval::EvalArgs),
     /// Write the report of a stored scan again.
     Report(scan::ReportArgs),
     /// Mark a listing as you ("me") or someone else ("not-me"); sticks on re-scans.
@@ -84,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Demo(a) => scan::demo(&cli, a),
         Command::Scan(a) => scan::scan(&cli, a),
         Command::Batch(a) => batch::batch(&cli, a),
+        Command::Eval(a) => eval::eval(&cli, a),
         Command::Report(a) => scan::report(&cli, a),
         Command::Mark(a) => scan::mark(a),
         Command::Sim(c) => scan::sim(&cli, c),

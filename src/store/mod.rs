@@ -342,7 +342,9 @@ impl Store {
             );
         }
         for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction()?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute_batch(m)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
@@ -629,7 +631,9 @@ impl Store {
     /// Commits one finished check with its fetches and listings, atomically.
     /// Re-committing the same check (same scan, source and URL) is a no-op.
     pub fn commit_check(&mut self, c: &CheckOutcome) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let subject_id: String = tx.query_row(
             "SELECT subject_id FROM scans WHERE id = ?1",
             [c.scan_id],
