@@ -46,8 +46,8 @@ fn broker(hits: Arc<AtomicUsize>) -> std::net::SocketAddr {
             return axum::response::Html("<p class=none>No results</p>".into());
         }
         axum::response::Html(
-            r#"<div class="person"><h2>Jane Doe</h2><span class="city">Austin, TX</span><a class="p" href="/p/1">x</a></div>
-               <div class="person"><h2>Jane Doe</h2><span class="city">Reno, NV</span><a class="p" href="/p/2">x</a></div>"#
+            r#"<div class="person"><h2>Jane Doe</h2><span class="city">Austin, TX</span><span class="phone">512-555-0100</span><a class="p" href="/p/1">x</a></div>
+               <div class="person"><h2>Jane Doe</h2><span class="city">Reno, NV</span><span class="phone">775-555-0101</span><a class="p" href="/p/2">x</a></div>"#
                 .into(),
         )
     }
@@ -74,6 +74,7 @@ no_results = "p.none"
 [search.results.fields]
 name = "h2"
 addresses = {{ selector = "span.city", all = true }}
+phones = {{ selector = "span.phone", all = true }}
 profile_url = {{ selector = "a.p", attr = "href" }}
 
 [optout]
@@ -94,11 +95,11 @@ fn batch_scans_rows_shares_searches_and_resumes() {
     let csv = tmp.path().join("people.csv");
     std::fs::write(
         &csv,
-        "id,first,last,city,state\n\
-         a,Jane,Doe,Austin,TX\n\
-         b,Jane,Doe,Reno,NV\n\
-         c,John,Roe,Springfield,Narnia\n\
-         d,Ann,Lee,Boise,ID\n",
+        "id,first,last,city,state,phones\n\
+         a,Jane,Doe,Austin,TX,512-555-0100\n\
+         b,Jane,Doe,Reno,NV,775-555-0101\n\
+         c,John,Roe,Springfield,Narnia,\n\
+         d,Ann,Lee,Boise,ID,\n",
     )
     .unwrap();
     let db = tmp.path().join("db.sqlite");

@@ -33,6 +33,7 @@ no_results = "p.none"
 [search.results.fields]
 name = "h2"
 addresses = {{ selector = "span.city", all = true }}
+phones = {{ selector = "span.phone", all = true }}
 
 [optout]
 method = "web-form"
@@ -195,7 +196,7 @@ fn finds_a_listing_on_a_loopback_broker() {
         get(|| async {
             axum::response::Html(
                 r#"<html><body>
-                <div class="person"><h2>Jane Q Doe</h2><span class="city">San Francisco, CA</span></div>
+                <div class="person"><h2>Jane Q Doe</h2><span class="city">San Francisco, CA</span><span class="phone">415-555-0100</span></div>
                 <div class="person"><h2>Jane Doe</h2><span class="city">Boise, ID</span></div>
                 </body></html>"#,
             )
