@@ -29,6 +29,50 @@ pub struct Aggregate {
     pub brokers_per_subject: Vec<(usize, usize)>,
     /// Checks per state over the whole batch.
     pub check_states: BTreeMap<String, usize>,
+    /// Inferred copy flows between brokers, strongest first.
+    #[serde(default)]
+    pub copy_flows: Vec<CopyFlow>,
+}
+
+/// One inferred "downstream copies from upstream" relation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CopyFlow {
+    /// Source the data comes from.
+    pub upstream: String,
+    /// Source that copies it.
+    pub downstream: String,
+    /// Whether the evidence supports the direction (else only a shared lineage).
+    pub directed: bool,
+    /// Confidence (0–1) that they share a lineage.
+    pub confidence: f64,
+    /// Distinct subjects whose listings carry the shared values.
+    pub subjects: usize,
+}
+
+/// Copy flows of a batch-wide graph, strongest first.
+pub fn copy_flows(graph: &crate::graph::ExposureGraph) -> Vec<CopyFlow> {
+    let mut flows: Vec<CopyFlow> = graph
+        .copies
+        .iter()
+        .map(|c| CopyFlow {
+            upstream: c.upstream.clone(),
+            downstream: c.downstream.clone(),
+            directed: c.directed,
+            confidence: c.confidence,
+            subjects: c
+                .shared
+                .iter()
+                .map(|v| v.subject.as_str())
+                .collect::<BTreeSet<_>>()
+                .len(),
+        })
+        .collect();
+    flows.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(b.subjects.cmp(&a.subjects))
+    });
+    flows
 }
 
 /// One broker's figures.
@@ -259,6 +303,23 @@ fn markdown(agg: &Aggregate) -> String {
     );
     for (n, s) in &agg.brokers_per_subject {
         let _ = writeln!(o, "| {n} | {s} |");
+    }
+    if !agg.copy_flows.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n## Inferred copy flows\n\n| upstream | downstream | direction | confidence | subjects |\n|---|---|---|---:|---:|"
+        );
+        for f in &agg.copy_flows {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {:.2} | {} |",
+                f.upstream,
+                f.downstream,
+                if f.directed { "supported" } else { "unsure" },
+                f.confidence,
+                f.subjects
+            );
+        }
     }
     let _ = writeln!(o, "\n## Check states\n\n| state | checks |\n|---|---:|");
     for (k, v) in &agg.check_states {

@@ -10,7 +10,7 @@ use brokertrace::batch::{self, BatchOptions, aggregate};
 use brokertrace::crawl::Fetcher;
 use brokertrace::scan::{Engine, ScanOptions};
 use brokertrace::store::Store;
-use brokertrace::{profile, report};
+use brokertrace::{graph, profile, report};
 
 use super::scan::{CrawlArgs, load_sources};
 use super::{Cli, DbArgs, progress};
@@ -35,6 +35,9 @@ pub struct BatchArgs {
     /// Skip the per-subject reports; write only the aggregate.
     #[arg(long)]
     pub aggregate_only: bool,
+    /// Name people in the batch-wide graph export (default: pseudonyms, URLs reduced to hosts).
+    #[arg(long)]
+    pub no_redact: bool,
     /// Folder of source definitions.
     #[arg(long, value_name = "DIR", default_value = "sources")]
     pub sources: PathBuf,
@@ -97,11 +100,13 @@ pub fn batch(cli: &Cli, a: &BatchArgs) -> Result<ExitCode> {
             }
         }
     }
-    let agg = aggregate::compute(
+    let mut agg = aggregate::compute(
         &store,
         summary.subject_ids.iter().map(String::as_str),
         &defs,
     )?;
+    let graph = graph::build(&store, &summary.subject_ids, &defs, &[])?;
+    agg.copy_flows = aggregate::copy_flows(&graph);
     let stem = a
         .file
         .file_stem()
@@ -109,6 +114,16 @@ pub fn batch(cli: &Cli, a: &BatchArgs) -> Result<ExitCode> {
         .unwrap_or("batch");
     let dir = report::report_dir(&a.out, &format!("batch-{}", profile::slug(stem)));
     aggregate::write(&dir, &agg)?;
+    let graph = if a.no_redact {
+        graph
+    } else {
+        graph::redact::redact(&graph, &graph::redact::Redactor::random())
+    };
+    for format in [graph::export::Format::Graphml, graph::export::Format::Json] {
+        for (name, bytes) in graph::export::render(&graph, format)? {
+            std::fs::write(dir.join(name), bytes)?;
+        }
+    }
     if !cli.quiet {
         println!(
             "{} row(s): {} scanned, {} already done, {} invalid, {} unfinished.",

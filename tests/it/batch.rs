@@ -139,6 +139,18 @@ fn batch_scans_rows_shares_searches_and_resumes() {
     assert_eq!(agg["brokers"][0]["subjects_found"], 2);
     assert_eq!(agg["brokers"][0]["subjects_checked"], 3);
     let agg_text = std::fs::read_to_string(agg_path.with_file_name("aggregate.md")).unwrap();
+    let graphml = walk(&out)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "graphml"))
+        .expect("batch graph exported");
+    let graph_bytes = std::fs::read_to_string(&graphml).unwrap();
+    assert!(graph_bytes.contains("local.test"), "brokers stay named");
+    assert!(
+        !graph_bytes.contains("Doe")
+            && !graph_bytes.contains("555-01")
+            && !graph_bytes.contains("5550"),
+        "the batch graph is redacted by default"
+    );
     assert!(
         !agg_text.contains("Jane") && !agg_text.contains("Doe"),
         "aggregate names no one"
