@@ -1,6 +1,7 @@
 //! Command-line interface. Each command group has its own file; this one
 //! holds the argument types and dispatch. No logic lives here.
 
+mod breaches;
 mod progress;
 mod scan;
 
@@ -41,6 +42,9 @@ pub enum Command {
     /// Run the simulated broker network.
     #[command(subcommand)]
     Sim(scan::SimCommand),
+    /// The breach catalog (Have I Been Pwned) and e-mail breach searches.
+    #[command(subcommand)]
+    Breaches(breaches::BreachesCommand),
 }
 
 /// Where the database lives (shared by commands that use it).
@@ -70,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Report(a) => scan::report(&cli, a),
         Command::Mark(a) => scan::mark(a),
         Command::Sim(c) => scan::sim(&cli, c),
+        Command::Breaches(c) => breaches::run(&cli, c),
     };
     match result {
         Ok(code) => code,
