@@ -241,7 +241,9 @@ fn listing_views(d: &ReportData) -> Vec<ListingView> {
                 .map(|e| {
                     (
                         e.fetched_at.clone(),
-                        e.status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                        e.status
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| "-".into()),
                         e.url.clone(),
                         e.content_hash.clone().unwrap_or_default(),
                     )

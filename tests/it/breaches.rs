@@ -77,7 +77,12 @@ async fn account(
     }
     if m.throttle.load(Ordering::SeqCst) > 0 {
         m.throttle.fetch_sub(1, Ordering::SeqCst);
-        return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "slow down").into_response();
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "1")],
+            "slow down",
+        )
+            .into_response();
     }
     if email == "jane.synthetic@example.com" {
         let full: Vec<serde_json::Value> = serde_json::from_str(BREACHES).unwrap();
@@ -127,10 +132,16 @@ fn update_writes_a_compact_catalog_from_the_api() {
     let cat = brokertrace::exposure::Catalog::from_json(&text).unwrap();
     assert_eq!(cat.breaches.len(), 2);
     assert_eq!(cat.to_json(), text, "stored in canonical form");
-    assert!(!text.contains("Description"), "only the kept fields are stored");
+    assert!(
+        !text.contains("Description"),
+        "only the kept fields are stored"
+    );
     let seen = mock.seen.lock().unwrap();
     assert!(seen[0].user_agent.starts_with("brokertrace/"));
-    assert!(seen[0].api_key.is_none(), "the key is never sent to /breaches");
+    assert!(
+        seen[0].api_key.is_none(),
+        "the key is never sent to /breaches"
+    );
 }
 
 #[test]
@@ -191,10 +202,17 @@ fn check_queries_each_email_honours_retry_after_and_stores_results() {
         .iter()
         .filter(|s| s.path.starts_with("/breachedaccount/"))
         .collect();
-    assert_eq!(account.len(), 3, "one 429 retried, then one per e-mail: {seen:?}");
+    assert_eq!(
+        account.len(),
+        3,
+        "one 429 retried, then one per e-mail: {seen:?}"
+    );
     for s in &account {
         assert_eq!(s.api_key.as_deref(), Some("test-key"));
-        assert_eq!(s.query.get("truncateResponse").map(String::as_str), Some("false"));
+        assert_eq!(
+            s.query.get("truncateResponse").map(String::as_str),
+            Some("false")
+        );
         assert!(s.user_agent.starts_with("brokertrace/"));
     }
     assert_eq!(account[2].path, "/breachedaccount/nobody+tag@example.com");
