@@ -614,7 +614,7 @@ fn risks(
             id: id.into(),
             severity: severity.into(),
             title: title.into(),
-            detail: format!("{} ({}).", why, where_.join("; ")),
+            detail: format!("{why} Where: {}.", where_.join("; ")),
             sources,
             breaches,
         });
@@ -784,7 +784,7 @@ fn actions(
         if !breached.is_empty() {
             reasons.push((10, format!("was itself breached ({})", breached.join(", "))));
         }
-        reasons.sort_by(|a, b| b.0.cmp(&a.0));
+        reasons.sort_by_key(|r| std::cmp::Reverse(r.0));
         let score = reasons.iter().map(|r| r.0).sum();
         out.push(Action {
             rank: 0,
