@@ -356,6 +356,11 @@ fn index_html_escapes_scraped_values_and_lists_drafts() {
     assert_escaped(&html);
     assert!(html.contains("<a href=\"drafts/whitepages.com.md\">"));
     assert!(html.contains("<svg"));
+    assert!(html.contains("<b>$34.68</b>what your data sells for"));
+    assert!(
+        html.contains("<g class=\"broker breached\">"),
+        "breached brokers are marked"
+    );
     for section in [
         "headline",
         "todo",
