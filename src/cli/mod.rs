@@ -2,6 +2,7 @@
 //! holds the argument types and dispatch. No logic lives here.
 
 mod batch;
+mod breaches;
 mod eval;
 mod export;
 mod optout;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Import, validate, list and live-check source definitions.
     #[command(subcommand)]
     Sources(sources::SourcesCommand),
+    /// The breach catalog (Have I Been Pwned) and e-mail breach searches.
+    #[command(subcommand)]
+    Breaches(breaches::BreachesCommand),
 }
 
 /// Where the database lives (shared by commands that use it).
@@ -95,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Rescan(a) => optout::rescan(&cli, a),
         Command::Sources(c) => sources::run(c),
         Command::Export(a) => export::export(&cli, a),
+        Command::Breaches(c) => breaches::run(&cli, c),
     };
     match result {
         Ok(code) => code,

@@ -4,8 +4,10 @@
 //! [`build`] gathers everything from the store into a [`ReportData`]; the
 //! writers only format it, so every format says the same thing.
 
+mod html;
 mod markdown;
 
+pub use html::CSP;
 pub use markdown::md_escape;
 
 use std::collections::BTreeMap;
@@ -14,6 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::exposure::{self, Catalog, ExposureInput, ExposureSummary};
 use crate::model::{CheckState, MatchLevel};
 use crate::profile::Profile;
 use crate::sources::SourceDef;
@@ -45,6 +48,9 @@ pub struct ReportData {
     pub rejected: usize,
     /// One section per source searched, by source id.
     pub sources: Vec<SourceSection>,
+    /// Exposure by attribute, risks, breaches, prices and what to do first.
+    #[serde(default)]
+    pub exposure: ExposureSummary,
 }
 
 /// What one source showed.
@@ -68,10 +74,77 @@ pub struct SourceSection {
     pub listings: Vec<ListingRow>,
     /// Number of namesake listings seen and rejected.
     pub rejected: usize,
+    /// Company operating the site.
+    #[serde(default)]
+    pub operator: String,
+    /// The operator's parent company, if any.
+    #[serde(default)]
+    pub parent_company: Option<String>,
+    /// Declared price of one report on a person, in US dollars.
+    #[serde(default)]
+    pub price_usd: Option<f64>,
+    /// The fetches each listing was read from in this scan (proof of what was shown when).
+    #[serde(default)]
+    pub evidence: Vec<ListingEvidence>,
 }
 
-/// Gathers a scan's results.
+/// One HTTP fetch behind a listing: what was fetched, when, and a hash of what came back.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ListingEvidence {
+    /// Listing the fetch belongs to.
+    pub listing_id: i64,
+    /// Requested URL.
+    pub url: String,
+    /// URL after redirects.
+    pub final_url: Option<String>,
+    /// HTTP status.
+    pub status: Option<u16>,
+    /// When it was fetched.
+    pub fetched_at: String,
+    /// SHA-256 of the body.
+    pub content_hash: Option<String>,
+}
+
+/// Fetches of the checks in which each listing of a scan was seen.
+fn listing_evidence(store: &Store, scan_id: i64) -> Result<Vec<ListingEvidence>> {
+    let mut st = store.conn().prepare(
+        "SELECT s.listing_id, f.url, f.final_url, f.status, f.fetched_at, f.content_hash
+         FROM sightings s JOIN fetches f ON f.check_id = s.check_id
+         WHERE s.scan_id = ?1 AND f.error IS NULL
+         ORDER BY s.listing_id, f.fetched_at, f.id",
+    )?;
+    let rows = st
+        .query_map([scan_id], |r| {
+            Ok(ListingEvidence {
+                listing_id: r.get(0)?,
+                url: r.get(1)?,
+                final_url: r.get(2)?,
+                status: r.get(3)?,
+                fetched_at: r.get(4)?,
+                content_hash: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Gathers a scan's results, judging breach exposure with the user's
+/// breach catalog (or the built-in one; see [`Catalog::load_default`]).
 pub fn build(store: &Store, scan_id: i64, sources: &[SourceDef]) -> Result<ReportData> {
+    let catalog = Catalog::load_default().unwrap_or_else(|e| {
+        tracing::warn!("{e:#}; using the built-in breach catalog");
+        Catalog::builtin()
+    });
+    build_with(store, scan_id, sources, &catalog)
+}
+
+/// [`build`] with an explicit breach catalog.
+pub fn build_with(
+    store: &Store,
+    scan_id: i64,
+    sources: &[SourceDef],
+    catalog: &Catalog,
+) -> Result<ReportData> {
     let scan = store
         .scan(scan_id)?
         .with_context(|| format!("no scan {scan_id} in the database"))?;
@@ -80,6 +153,18 @@ pub fn build(store: &Store, scan_id: i64, sources: &[SourceDef]) -> Result<Repor
         .with_context(|| format!("no subject {} in the database", scan.subject_id))?;
     let checks = store.checks(scan_id)?;
     let listings = store.listings_in_scan(scan_id)?;
+    let as_of = chrono::DateTime::parse_from_rfc3339(&scan.started_at)
+        .map(|t| t.date_naive())
+        .unwrap_or_else(|_| chrono::Utc::now().date_naive());
+    let summary = exposure::summarize(&ExposureInput {
+        profile: &profile,
+        listings: &listings,
+        sources,
+        catalog,
+        account_breaches: &exposure::account_breaches(store.conn(), &profile.id)?,
+        as_of,
+    });
+    let mut evidence = listing_evidence(store, scan_id)?;
     let mut check_states: BTreeMap<String, usize> = CheckState::LABELS
         .iter()
         .map(|l| (l.to_string(), 0))
@@ -119,6 +204,11 @@ pub fn build(store: &Store, scan_id: i64, sources: &[SourceDef]) -> Result<Repor
             .count();
         rejected_total += rejected;
         let state = overall_state(&checks, &listings);
+        let shown: std::collections::BTreeSet<i64> = listings.iter().map(|l| l.id).collect();
+        let (mine, rest): (Vec<_>, Vec<_>) = evidence
+            .into_iter()
+            .partition(|e| shown.contains(&e.listing_id));
+        evidence = rest;
         sections.push(SourceSection {
             name: def.map_or_else(|| id.clone(), |d| d.name.clone()),
             homepage: def.map(|d| d.homepage.clone()).unwrap_or_default(),
@@ -131,6 +221,10 @@ pub fn build(store: &Store, scan_id: i64, sources: &[SourceDef]) -> Result<Repor
             checks,
             listings,
             rejected,
+            operator: def.map(|d| d.operator.clone()).unwrap_or_default(),
+            parent_company: def.and_then(|d| d.parent_company.clone()),
+            price_usd: def.and_then(|d| d.price_usd),
+            evidence: mine,
         });
     }
     Ok(ReportData {
@@ -144,6 +238,7 @@ pub fn build(store: &Store, scan_id: i64, sources: &[SourceDef]) -> Result<Repor
         needs_review,
         rejected: rejected_total,
         sources: sections,
+        exposure: summary,
     })
 }
 
@@ -175,7 +270,8 @@ pub fn report_dir(root: &Path, subject_id: &str) -> PathBuf {
         .join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string())
 }
 
-/// Writes `report.md` and `report.json` into `dir`; returns the files written.
+/// Writes `report.md`, `report.json` and `index.html` into `dir`; returns the files written.
+/// Drafts already in `<dir>/drafts/` are listed in the HTML.
 pub fn write(dir: &Path, data: &ReportData) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create report folder {}", dir.display()))?;
@@ -185,5 +281,8 @@ pub fn write(dir: &Path, data: &ReportData) -> Result<Vec<PathBuf>> {
     let json = dir.join("report.json");
     std::fs::write(&json, serde_json::to_string_pretty(data)?)
         .with_context(|| format!("cannot write {}", json.display()))?;
-    Ok(vec![md, json])
+    let index = dir.join("index.html");
+    std::fs::write(&index, html::render(data, dir))
+        .with_context(|| format!("cannot write {}", index.display()))?;
+    Ok(vec![md, json, index])
 }

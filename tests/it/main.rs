@@ -2,12 +2,14 @@
 //! whole dependency tree, so every suite is a module here).
 
 mod batch;
+mod breaches;
 mod common;
 mod demo;
 mod extract;
 mod graph;
 mod matching;
 mod optout;
+mod report;
 mod scan;
 mod sim;
 mod sources;
