@@ -95,8 +95,7 @@ pub fn batch(cli: &Cli, a: &BatchArgs) -> Result<ExitCode> {
     if !a.aggregate_only {
         for id in &summary.subject_ids {
             if let Some(scan) = store.latest_scan(id)?.filter(|s| s.finished_at.is_some()) {
-                let data = report::build(&store, scan.id, &defs)?;
-                report::write(&report::report_dir(&a.out, id), &data)?;
+                report::write_scan_report(&store, scan.id, &defs, &a.out)?;
             }
         }
     }

@@ -133,8 +133,8 @@ fn draft(cli: &Cli, a: &DraftArgs) -> Result<ExitCode> {
     let defs = load_sources(&a.sources)?;
     let store = Store::open(&a.db.path())?;
     let date = a.date.unwrap_or_else(today);
-    let index = optout::draft_all(&store, &a.subject, &defs, &a.out, date)?;
-    let dir = optout::drafts_dir(&a.out, &index.subject_id);
+    let dir = optout::drafts_dir(&a.out, &a.subject);
+    let index = optout::draft_all(&store, &a.subject, &defs, &dir, date)?;
     if !cli.quiet {
         println!(
             "{} draft(s) under {} ({}), answers due by {} if sent on {date}.",

@@ -217,12 +217,9 @@ fn write_report(
     scan_id: i64,
     defs: &[SourceDef],
     out: &Path,
-    subject: &str,
 ) -> Result<PathBuf> {
     let store = Store::open(db)?;
-    let data = report::build(&store, scan_id, defs)?;
-    let dir = report::report_dir(out, subject);
-    report::write(&dir, &data)?;
+    let (dir, data) = report::write_scan_report(&store, scan_id, defs, out)?;
     if !cli.quiet {
         println!(
             "{} listing(s) found on {} source(s); {} to review; {} namesake(s) rejected.",
@@ -278,7 +275,7 @@ pub fn demo(cli: &Cli, a: &DemoArgs) -> Result<ExitCode> {
             eprintln!("interrupted");
             return Ok(ExitCode::from(130));
         };
-        write_report(cli, &db, summary.scan_id, &defs, &a.out, &profile.id)?;
+        write_report(cli, &db, summary.scan_id, &defs, &a.out)?;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -312,7 +309,7 @@ pub fn scan(cli: &Cli, a: &ScanArgs) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-        write_report(cli, &db, summary.scan_id, &defs, &a.out, &profile.id)?;
+        write_report(cli, &db, summary.scan_id, &defs, &a.out)?;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -332,7 +329,7 @@ pub fn report(cli: &Cli, a: &ReportArgs) -> Result<ExitCode> {
         }
     };
     drop(store);
-    write_report(cli, &db, scan_id, &defs, &a.out, &a.subject)?;
+    write_report(cli, &db, scan_id, &defs, &a.out)?;
     Ok(ExitCode::SUCCESS)
 }
 

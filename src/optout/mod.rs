@@ -77,14 +77,15 @@ pub fn drafts_dir(out: &Path, subject_id: &str) -> PathBuf {
 }
 
 /// Writes one draft per opt-out target for the subject's newest scan into
-/// `drafts_dir(out, subject)`, replacing earlier drafts there, and records
+/// the folder `dir` (e.g. [`drafts_dir`], or a report's `drafts/`),
+/// replacing earlier drafts there, and records
 /// each as a ledger request (keeping the state of requests already sent).
 /// Running it twice with the same inputs writes the same files.
 pub fn draft_all(
     store: &Store,
     subject_id: &str,
     defs: &[SourceDef],
-    out: &Path,
+    dir: &Path,
     date: NaiveDate,
 ) -> Result<DraftIndex> {
     let profile: Profile = store.subject(subject_id)?.with_context(|| {
@@ -96,7 +97,6 @@ pub fn draft_all(
     let listings = store.listings_in_scan(scan.id)?;
     let law = law::law_for(&profile.jurisdiction);
     let planned = draft::plan(&listings, defs);
-    let dir = drafts_dir(out, &profile.id);
     if dir.exists() {
         std::fs::remove_dir_all(&dir)
             .with_context(|| format!("cannot replace old drafts in {}", dir.display()))?;

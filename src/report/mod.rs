@@ -264,6 +264,34 @@ fn overall_state(checks: &[CheckRow], listings: &[ListingRow]) -> String {
     "absent".into()
 }
 
+/// Writes the complete report of a scan into a new
+/// `<root>/<subject>/<timestamp>/` folder: opt-out drafts (when the scan is
+/// the subject's newest), then `report.md`, `report.json` and `index.html`.
+/// Returns the folder and what it shows.
+pub fn write_scan_report(
+    store: &Store,
+    scan_id: i64,
+    sources: &[SourceDef],
+    root: &Path,
+) -> Result<(PathBuf, ReportData)> {
+    let data = build(store, scan_id, sources)?;
+    let dir = report_dir(root, &data.subject_id);
+    let newest = store
+        .latest_scan(&data.subject_id)?
+        .is_some_and(|s| s.id == scan_id);
+    if newest {
+        crate::optout::draft_all(
+            store,
+            &data.subject_id,
+            sources,
+            &dir.join("drafts"),
+            chrono::Local::now().date_naive(),
+        )?;
+    }
+    write(&dir, &data)?;
+    Ok((dir, data))
+}
+
 /// Folder for a new report: `<root>/<subject>/<UTC timestamp>/`.
 pub fn report_dir(root: &Path, subject_id: &str) -> PathBuf {
     root.join(subject_id)
