@@ -97,7 +97,7 @@ pub fn main() -> ExitCode {
         Command::Sim(c) => scan::sim(&cli, c),
         Command::Optout(c) => optout::optout(&cli, c),
         Command::Rescan(a) => optout::rescan(&cli, a),
-        Command::Sources(c) => sources::run(c),
+        Command::Sources(c) => sources::run(&cli, c),
         Command::Export(a) => export::export(&cli, a),
         Command::Breaches(c) => breaches::run(&cli, c),
     };

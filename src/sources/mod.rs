@@ -4,11 +4,13 @@
 //! The format is documented in `sources/README.md`. [`load_dir`] validates
 //! every file up front and reports `file:line: field: problem`.
 
+pub mod check;
 pub mod companies;
 pub mod enrich;
 pub mod import;
 pub mod registry;
 pub mod template;
+pub mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -162,6 +162,29 @@ fn bad_files_are_located_by_file_line_and_field() {
 }
 
 #[test]
+fn invalid_xpath_is_reported_with_file_line_and_field() {
+    let bad = GOOD.replace("card = \".card\"", "card = \"//div[@class='x'\"");
+    let out = validate_with(&[("a.toml", &bad)]);
+    assert!(
+        out.contains("a.toml:11: search.results.card: \"//div[@class='x'\" is not a valid XPath"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+
+    // Valid XPath is compiled and accepted, not merely tolerated.
+    let good = GOOD.replace("card = \".card\"", "card = \"//div[@class='x']\"");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.toml"), good).unwrap();
+    cmd()
+        .args(["sources", "validate"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains("XPath").not());
+}
+
+#[test]
 fn companies_relations_must_point_at_known_ids() {
     let companies = r#"
 [[relation]]
@@ -279,6 +302,35 @@ url = "http://{id}.test/optout"
     );
     assert!(line("blocked").contains("blocked (http 403)"), "{out}");
     assert!(line("moved").contains("page moved (http 404)"), "{out}");
+
+    // The same verdicts as JSON, typed per probe.
+    let out = cmd()
+        .args(["--json", "sources", "check", "--live", "--sources"])
+        .arg(dir.path())
+        .args(["good", "blocked"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let checks = v.as_array().unwrap();
+    assert_eq!(checks.len(), 2, "{v}");
+    assert_eq!(checks[0]["id"], "blocked");
+    assert_eq!(checks[0]["ok"], false);
+    assert_eq!(checks[0]["probes"][0]["outcome"]["kind"], "blocked");
+    assert_eq!(checks[1]["id"], "good");
+    assert_eq!(checks[1]["ok"], true);
+    assert_eq!(checks[1]["probes"][0]["outcome"]["cards"], 1);
+
+    // An unknown id is an error before anything is fetched.
+    cmd()
+        .args(["sources", "check", "--live", "--sources"])
+        .arg(dir.path())
+        .arg("ghost")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no source with id \"ghost\""));
 
     // Without --live nothing is fetched.
     cmd()
