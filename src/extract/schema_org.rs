@@ -268,9 +268,15 @@ fn is_person_scope(n: NodeRef<'_, Node>) -> bool {
 /// Microdata `Person` items under `ctx` that are not nested in another
 /// Person item, as JSON-LD-shaped objects.
 pub fn microdata_persons(ctx: NodeRef<'_, Node>) -> Vec<Value> {
+    // When `ctx` is itself a Person (a result card marked up as one), the
+    // Persons inside it are its relatives, not further people.
+    let ctx_is_person = is_person_scope(ctx);
     ctx.descendants()
         .filter(|n| is_person_scope(*n))
         .filter(|n| {
+            if ctx_is_person {
+                return n.id() == ctx.id();
+            }
             !n.ancestors()
                 .take_while(|a| a.id() != ctx.id())
                 .any(is_person_scope)

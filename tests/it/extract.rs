@@ -472,3 +472,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_card_that_is_itself_a_person_keeps_its_relatives_as_relatives() {
+    let ex = extractor("microdata-self");
+    let (cards, _) = cards(
+        &ex,
+        &page("microdata-self.html"),
+        "https://microdata-self.example/Ruiz/Ana",
+    );
+    assert_eq!(cards.len(), 1);
+    let r = &cards[0].record;
+    assert_eq!(r.names, [name("Ana", "B", "Ruiz")]);
+    assert_eq!(r.relatives, strings(&["Carlos Ruiz", "Maria Lopez"]));
+    assert_eq!(r.phones, strings(&["+16025550123"]));
+}
