@@ -2,3 +2,4 @@
 //! whole dependency tree, so every suite is a module here).
 
 mod common;
+mod crawl;
