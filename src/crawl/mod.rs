@@ -349,6 +349,17 @@ impl Fetcher {
             }
             return Attempt::Paused;
         }
+        if (300..400).contains(&status) && status != 304 {
+            // reqwest hands back, unfollowed, redirects it cannot follow
+            // (a `file:` or `javascript:` Location, or none at all).
+            let scheme_ok = headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| req.url.join(l).ok())
+                .is_some_and(|u| matches!(u.scheme(), "http" | "https"));
+            let kind = if scheme_ok { "redirect" } else { "redirect_scheme" };
+            return Attempt::Done(Err(CheckState::Error(kind.into())));
+        }
         let final_url = resp.url().to_string();
         let header = |name: &str| {
             headers
