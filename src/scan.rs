@@ -174,6 +174,8 @@ struct Ctx {
     writer: Writer,
     scan_id: i64,
     sources: Vec<(SourceDef, Arc<Extractor>)>,
+    /// Read connection for cached validators and bodies (conditional re-fetch).
+    cache: std::sync::Mutex<Store>,
 }
 
 /// Scans one subject; resumes its unfinished scan unless `opts.fresh`.
@@ -236,6 +238,7 @@ pub async fn run_scan(
         writer,
         scan_id,
         sources: compiled,
+        cache: std::sync::Mutex::new(Store::open(db)?),
     });
     let mut ran = 0;
     let mut failures = Vec::new();
@@ -403,7 +406,21 @@ async fn fetch_logged(
     let mut req = FetchRequest::get(parsed);
     req.politeness = def.politeness.clone();
     req.blocked_markers = def.blocked_markers.clone();
-    let out = ctx.fetcher.fetch(&req).await;
+    let cached = ctx
+        .cache
+        .lock()
+        .ok()
+        .and_then(|c| c.cached(url).ok().flatten());
+    req.validators = cached.as_ref().map(|(v, _)| v.clone());
+    let mut out = ctx.fetcher.fetch(&req).await;
+    // 304: the page has not changed; read the body stored last time.
+    if let (Ok(p), Some((_, body))) = (&mut out, cached)
+        && p.not_modified()
+    {
+        p.content_hash = hex::encode(Sha256::digest(body.as_bytes()));
+        p.bytes = body.len();
+        p.body = body;
+    }
     let now = Utc::now();
     log.push(match &out {
         Ok(p) => FetchLog {

@@ -357,7 +357,11 @@ impl Fetcher {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|l| req.url.join(l).ok())
                 .is_some_and(|u| matches!(u.scheme(), "http" | "https"));
-            let kind = if scheme_ok { "redirect" } else { "redirect_scheme" };
+            let kind = if scheme_ok {
+                "redirect"
+            } else {
+                "redirect_scheme"
+            };
             return Attempt::Done(Err(CheckState::Error(kind.into())));
         }
         let final_url = resp.url().to_string();

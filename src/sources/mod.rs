@@ -4,6 +4,7 @@
 //! The format is documented in `sources/README.md`. [`load_dir`] validates
 //! every file up front and reports `file:line: field: problem`.
 
+pub mod sites;
 pub mod template;
 
 use std::collections::BTreeMap;
