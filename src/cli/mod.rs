@@ -1,6 +1,7 @@
 //! Command-line interface. Each command group has its own file; this one
 //! holds the argument types and dispatch. No logic lives here.
 
+mod lookup;
 mod progress;
 mod scan;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Report(scan::ReportArgs),
     /// Mark a listing as you ("me") or someone else ("not-me"); sticks on re-scans.
     Mark(scan::MarkArgs),
+    /// Print the profile URLs of a username on the sites of a Sherlock, Maigret or WhatsMyName list.
+    Lookup(lookup::LookupArgs),
     /// Run the simulated broker network.
     #[command(subcommand)]
     Sim(scan::SimCommand),
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Report(a) => scan::report(&cli, a),
         Command::Mark(a) => scan::mark(a),
         Command::Sim(c) => scan::sim(&cli, c),
+        Command::Lookup(a) => lookup::lookup(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -45,7 +45,7 @@ pub struct CrawlArgs {
 }
 
 impl CrawlArgs {
-    fn config(&self, extra_resolve: Vec<(String, SocketAddr)>) -> Result<CrawlConfig> {
+    pub(super) fn config(&self, extra_resolve: Vec<(String, SocketAddr)>) -> Result<CrawlConfig> {
         let mut resolve = extra_resolve;
         for r in &self.resolve {
             let (host, addr) = r
