@@ -66,7 +66,7 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
             let end = v
                 .find(|c: char| c == '"' || c == '\'' || c == ';' || c.is_whitespace() || c == '/')
                 .unwrap_or(v.len());
-            if let Some(enc) = Encoding::for_label(v[..end].as_bytes()) {
+            if let Some(enc) = Encoding::for_label(&v.as_bytes()[..end]) {
                 // A page cannot really be UTF-16 if we read its meta tag as ASCII.
                 return Some(if enc.is_single_byte() || enc == UTF_8 {
                     enc

@@ -106,7 +106,7 @@ pub fn load(path: &Path, format: Option<SiteFormat>) -> Result<Vec<UsernameSite>
         SiteFormat::Maigret => maigret(&json)?,
         SiteFormat::Wmn => wmn(&json)?,
     };
-    sites.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    sites.sort_by_key(|s| s.name.to_lowercase());
     Ok(sites)
 }
 
@@ -230,11 +230,7 @@ fn wmn(json: &Value) -> Result<Vec<UsernameSite>> {
             v.get("post_body")
                 .is_none_or(|b| b.as_str().is_some_and(str::is_empty))
         })
-        .filter(|v| {
-            !v.get("valid")
-                .and_then(Value::as_bool)
-                .is_some_and(|ok| !ok)
-        })
+        .filter(|v| v.get("valid").and_then(Value::as_bool).is_none_or(|ok| ok))
         .filter_map(|v| {
             let check = str_of(v, "uri_check")?.replace("{account}", "{username}");
             let pretty = str_of(v, "uri_pretty").map(|u| u.replace("{account}", "{username}"));
