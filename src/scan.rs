@@ -189,6 +189,8 @@ pub struct Engine {
     sources: Vec<(SourceDef, Arc<Extractor>)>,
     db: PathBuf,
     cache: PageCache,
+    /// Read connection for cached validators and bodies (conditional re-fetch).
+    http_cache: Mutex<Store>,
 }
 
 struct Ctx<'a> {
@@ -215,7 +217,7 @@ impl Engine {
             compiled.push((s.clone(), Arc::new(ex)));
         }
         // Open (and migrate) before the writer thread does, so errors surface here.
-        Store::open(db)?;
+        let http_cache = Mutex::new(Store::open(db)?);
         let (writer, thread) = Writer::spawn(db)?;
         Ok(Engine {
             fetcher: fetcher.clone(),
@@ -224,6 +226,7 @@ impl Engine {
             sources: compiled,
             db: db.to_path_buf(),
             cache: PageCache::new(256),
+            http_cache,
         })
     }
 
@@ -506,7 +509,25 @@ async fn fetch_logged(
     req.blocked_markers = def.blocked_markers.clone();
     let (cell, fresh) = ctx.engine.cache.slot(url);
     let out = cell
-        .get_or_init(|| async { ctx.engine.fetcher.fetch(&req).await })
+        .get_or_init(|| async {
+            let cached = ctx
+                .engine
+                .http_cache
+                .lock()
+                .ok()
+                .and_then(|c| c.cached(url).ok().flatten());
+            req.validators = cached.as_ref().map(|(v, _)| v.clone());
+            let mut out = ctx.engine.fetcher.fetch(&req).await;
+            // 304: the page has not changed; read the body stored last time.
+            if let (Ok(p), Some((_, body))) = (&mut out, cached)
+                && p.not_modified()
+            {
+                p.content_hash = hex::encode(Sha256::digest(body.as_bytes()));
+                p.bytes = body.len();
+                p.body = body;
+            }
+            out
+        })
         .await
         .clone();
     let now = Utc::now();

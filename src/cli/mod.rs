@@ -5,6 +5,7 @@ mod batch;
 mod breaches;
 mod eval;
 mod export;
+mod lookup;
 mod optout;
 mod progress;
 mod scan;
@@ -50,6 +51,8 @@ pub enum Command {
     Mark(scan::MarkArgs),
     /// Export the exposure graph (GraphML, GEXF, DOT, Cytoscape.js, Neo4j, JSON).
     Export(export::ExportArgs),
+    /// Print the profile URLs of a username on the sites of a Sherlock, Maigret or WhatsMyName list.
+    Lookup(lookup::LookupArgs),
     /// Run the simulated broker network.
     #[command(subcommand)]
     Sim(scan::SimCommand),
@@ -100,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::Sources(c) => sources::run(&cli, c),
         Command::Export(a) => export::export(&cli, a),
         Command::Breaches(c) => breaches::run(&cli, c),
+        Command::Lookup(a) => lookup::lookup(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -98,10 +98,10 @@ pub fn draft_all(
     let law = law::law_for(&profile.jurisdiction);
     let planned = draft::plan(&listings, defs);
     if dir.exists() {
-        std::fs::remove_dir_all(&dir)
+        std::fs::remove_dir_all(dir)
             .with_context(|| format!("cannot replace old drafts in {}", dir.display()))?;
     }
-    std::fs::create_dir_all(&dir)
+    std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create drafts folder {}", dir.display()))?;
     let mut entries = Vec::new();
     for req in &planned {

@@ -9,6 +9,7 @@ pub mod companies;
 pub mod enrich;
 pub mod import;
 pub mod registry;
+pub mod sites;
 pub mod template;
 pub mod validate;
 

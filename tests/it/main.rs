@@ -4,9 +4,11 @@
 mod batch;
 mod breaches;
 mod common;
+mod crawl;
 mod demo;
 mod extract;
 mod graph;
+mod lookup;
 mod matching;
 mod optout;
 mod report;
