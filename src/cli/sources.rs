@@ -4,12 +4,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
 use brokertrace::crawl::{CrawlConfig, Fetcher};
+
+use super::scan::CrawlArgs;
 use brokertrace::sources::check::{self, CheckOptions};
 use brokertrace::sources::{self, SourceDef, companies, enrich, import, validate};
 
@@ -78,12 +79,8 @@ pub struct CheckArgs {
     /// Folder of source files.
     #[arg(long, value_name = "DIR", default_value = "sources")]
     pub sources: PathBuf,
-    /// Seconds before a request is abandoned.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    pub timeout: u64,
-    /// Send HOST's requests to ADDR (like curl --resolve).
-    #[arg(long, value_name = "HOST=ADDR")]
-    pub resolve: Vec<String>,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
 }
 
 /// Runs a `sources` subcommand.
@@ -207,22 +204,10 @@ fn check_cmd(cli: &Cli, a: &CheckArgs) -> Result<ExitCode> {
         .into_iter()
         .map(|s| s.def)
         .collect();
-    let mut resolve = Vec::new();
-    for r in &a.resolve {
-        let (host, addr) = r
-            .split_once('=')
-            .with_context(|| format!("--resolve {r:?}: expected HOST=IP:PORT"))?;
-        resolve.push((
-            host.to_string(),
-            addr.parse()
-                .with_context(|| format!("--resolve {r:?}: {addr:?} is not IP:PORT"))?,
-        ));
-    }
+    // Drift checks want the first answer, not a retried one.
     let fetcher = Fetcher::new(CrawlConfig {
-        timeout: Duration::from_secs(a.timeout),
         retries: 0,
-        resolve,
-        ..CrawlConfig::default()
+        ..a.crawl.config(Vec::new())?
     })?;
     let opts = CheckOptions { ids: a.ids.clone() };
     let rt = tokio::runtime::Builder::new_multi_thread()

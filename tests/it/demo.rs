@@ -131,6 +131,7 @@ fn interrupted_scan_resumes_to_the_same_report() {
             .arg("--out")
             .arg(out)
             .args(sim.resolve_args())
+            .args(["--rate", "60000", "--per-host", "8"])
             .args(extra)
             .assert()
             .success()

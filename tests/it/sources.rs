@@ -281,7 +281,7 @@ url = "http://{id}.test/optout"
         std::fs::write(dir.path().join(format!("{id}.toml")), def(id, card)).unwrap();
     }
     let out = cmd()
-        .args(["sources", "check", "--live", "--sources"])
+        .args(["sources", "check", "--live", "--rate", "6000", "--sources"])
         .arg(dir.path())
         .assert()
         .code(1)
