@@ -133,6 +133,10 @@ struct ProfileName {
     middle_shown: String,
     last: String,
     last_parts: Vec<String>,
+    /// Middle and last run together ("vannguyen" for An Văn Nguyễn): a
+    /// parser that takes a middle name like "Van" or "De" for a particle
+    /// shows it as part of the last name.
+    middle_last: String,
     suffix: String,
     former: bool,
 }
@@ -581,7 +585,9 @@ impl Matcher {
         }
         let mut last_weight = 0.0;
         let mut last_note = "";
-        if rl != pn.last {
+        if !pn.middle_last.is_empty() && rl == pn.middle_last {
+            last_note = ", your middle name shown as part of the last name";
+        } else if rl != pn.last {
             let r_parts: Vec<String> = norm::name_parts(r_last)
                 .into_iter()
                 .filter(|p| p.len() > 1 && !PARTICLES.contains(&p.as_str()))
@@ -923,6 +929,11 @@ fn prepare_name(n: &PersonName, former: bool) -> ProfileName {
         middle_shown: n.middle.trim().to_string(),
         last: norm::name_key(&n.last),
         last_parts: norm::name_parts(&n.last),
+        middle_last: if n.middle.trim().is_empty() {
+            String::new()
+        } else {
+            norm::name_key(&format!("{} {}", n.middle, n.last))
+        },
         suffix,
         former,
     }
