@@ -53,8 +53,12 @@ pub mod weights {
     pub const MIDDLE_VARIANT: f64 = 1.0;
     /// Middle initials agree.
     pub const MIDDLE_INITIAL: f64 = 0.5;
-    /// Middle names (or initials) conflict. Also a hard rule.
+    /// Full middle names conflict. Also a hard rule.
     pub const MIDDLE_CONFLICT: f64 = -4.0;
+    /// A middle initial conflicts (one side shows only an initial). Not a
+    /// hard rule: a mistyped initial is a common data-entry error, so the
+    /// listing needs more corroboration instead of being ruled out.
+    pub const MIDDLE_INITIAL_CONFLICT: f64 = -2.0;
     /// Same generational suffix (Jr = Jr).
     pub const SUFFIX_AGREES: f64 = 0.5;
     /// Different generational suffix (Jr ≠ Sr). Also a hard rule.
@@ -129,6 +133,10 @@ struct ProfileName {
     middle_shown: String,
     last: String,
     last_parts: Vec<String>,
+    /// Middle and last run together ("vannguyen" for An Văn Nguyễn): a
+    /// parser that takes a middle name like "Van" or "De" for a particle
+    /// shows it as part of the last name.
+    middle_last: String,
     suffix: String,
     former: bool,
 }
@@ -168,6 +176,9 @@ enum Part {
     None,
     Agrees(f64, String),
     Conflicts(String),
+    /// Only an initial is shown on one side and it differs: brokers get
+    /// middle initials wrong often enough that this is a strike, not a veto.
+    InitialConflicts(String),
 }
 
 /// Everything the name comparison found.
@@ -181,6 +192,12 @@ struct NameCheck {
 }
 
 impl NameCheck {
+    /// A conflict that lowers the score and caps the level at `probable`
+    /// but rules nothing out.
+    fn soft_conflict(&self) -> bool {
+        matches!(self.middle, Some(Part::InitialConflicts(_)))
+    }
+
     fn hard_conflict(&self) -> bool {
         matches!(self.middle, Some(Part::Conflicts(_)))
             || matches!(self.suffix, Some(Part::Conflicts(_)))
@@ -378,6 +395,11 @@ impl Matcher {
             Some(Part::Conflicts(r)) => {
                 evidence.push(ev("middle_name", weights::MIDDLE_CONFLICT, r.clone()))
             }
+            Some(Part::InitialConflicts(r)) => evidence.push(ev(
+                "middle_name",
+                weights::MIDDLE_INITIAL_CONFLICT,
+                r.clone(),
+            )),
             _ => {}
         }
         match &names.suffix {
@@ -441,7 +463,13 @@ impl Matcher {
             } else {
                 MatchLevel::Rejected
             }
-        } else if strong > 0 || (score >= CONFIRMED_SCORE && identifying >= 2) {
+        } else if names.soft_conflict() && strong > 0 {
+            // The identifier is real evidence, but a relative sharing the
+            // household phone could carry the name too: not confirmed.
+            MatchLevel::Probable
+        } else if !names.soft_conflict()
+            && (strong > 0 || (score >= CONFIRMED_SCORE && identifying >= 2))
+        {
             MatchLevel::Confirmed
         } else if score >= PROBABLE_SCORE && identifying >= 1 {
             MatchLevel::Probable
@@ -468,6 +496,7 @@ impl Matcher {
         let mut out = NameCheck::default();
         let mut middle_agree: Option<(f64, String)> = None;
         let mut middle_conflict: Option<String> = None;
+        let mut middle_initial_conflict: Option<String> = None;
         let mut suffix_agree: Option<String> = None;
         let mut suffix_conflict: Option<String> = None;
         let mut current_hit: Option<String> = None;
@@ -497,13 +526,16 @@ impl Matcher {
                     Part::Conflicts(r) => {
                         middle_conflict.get_or_insert(r);
                     }
+                    Part::InitialConflicts(r) => {
+                        middle_initial_conflict.get_or_insert(r);
+                    }
                     Part::None => {}
                 }
                 match compare_suffix(rn, pn) {
                     Part::Agrees(_, r) => {
                         suffix_agree.get_or_insert(r);
                     }
-                    Part::Conflicts(r) => {
+                    Part::Conflicts(r) | Part::InitialConflicts(r) => {
                         suffix_conflict.get_or_insert(r);
                     }
                     Part::None => {}
@@ -512,9 +544,10 @@ impl Matcher {
         }
         // Agreement on any listing name outweighs a conflict on another:
         // brokers list spelling variants and old records as aliases.
-        out.middle = match (middle_agree, middle_conflict) {
-            (Some((w, r)), _) => Some(Part::Agrees(w, r)),
-            (None, Some(r)) => Some(Part::Conflicts(r)),
+        out.middle = match (middle_agree, middle_conflict, middle_initial_conflict) {
+            (Some((w, r)), _, _) => Some(Part::Agrees(w, r)),
+            (None, Some(r), _) => Some(Part::Conflicts(r)),
+            (None, None, Some(r)) => Some(Part::InitialConflicts(r)),
             _ => None,
         };
         out.suffix = match (suffix_agree, suffix_conflict) {
@@ -552,7 +585,9 @@ impl Matcher {
         }
         let mut last_weight = 0.0;
         let mut last_note = "";
-        if rl != pn.last {
+        if !pn.middle_last.is_empty() && rl == pn.middle_last {
+            last_note = ", your middle name shown as part of the last name";
+        } else if rl != pn.last {
             let r_parts: Vec<String> = norm::name_parts(r_last)
                 .into_iter()
                 .filter(|p| p.len() > 1 && !PARTICLES.contains(&p.as_str()))
@@ -894,6 +929,11 @@ fn prepare_name(n: &PersonName, former: bool) -> ProfileName {
         middle_shown: n.middle.trim().to_string(),
         last: norm::name_key(&n.last),
         last_parts: norm::name_parts(&n.last),
+        middle_last: if n.middle.trim().is_empty() {
+            String::new()
+        } else {
+            norm::name_key(&format!("{} {}", n.middle, n.last))
+        },
         suffix,
         former,
     }
@@ -921,8 +961,8 @@ fn compare_middle(rn: &PersonName, pn: &ProfileName, former_lasts: &[String]) ->
                 format!("middle initial {shown} agrees with your middle name {yours}"),
             )
         } else {
-            Part::Conflicts(format!(
-                "middle name {shown} conflicts with your middle name {yours}"
+            Part::InitialConflicts(format!(
+                "middle initial {shown} differs from your middle name {yours} (initials are often mistyped)"
             ))
         };
     }

@@ -72,6 +72,19 @@ fn ana() -> Profile {
     p
 }
 
+/// An Văn Nguyễn, born 1982, Albany NY ("Văn" is a middle name that parsers
+/// take for the particle "van").
+fn an() -> Profile {
+    let mut p = Profile {
+        birth_year: Some(1982),
+        names: vec![PersonName::new("An", "Văn", "Nguyễn")],
+        addresses: vec![place("", "Albany", "NY", "")],
+        ..Default::default()
+    };
+    p.fill_defaults();
+    p
+}
+
 struct Listing<'a> {
     names: &'a [(&'a str, &'a str, &'a str)],
     age: Option<u32>,
@@ -169,12 +182,51 @@ fn tricky_listings_get_the_right_level() {
             Rejected,
         ),
         (
-            "namesake with a different middle initial",
+            "a different middle initial with only name, age and city stays below probable",
             robert,
             Listing {
                 names: &[("Robert", "Q.", "O'Neil")],
                 age: Some(42),
                 places: &[("", "Springfield", "IL")],
+                phones: NONE,
+                relatives: NONE,
+            },
+            Rejected,
+            Possible,
+        ),
+        (
+            "a mistyped middle initial does not hide your street",
+            robert,
+            Listing {
+                names: &[("Robert", "Q", "O'Neil")],
+                age: Some(42),
+                places: &[("12 Oak St", "Springfield", "IL")],
+                phones: NONE,
+                relatives: NONE,
+            },
+            Probable,
+            Probable,
+        ),
+        (
+            "a mistyped middle initial with your phone is probable, not confirmed",
+            robert,
+            Listing {
+                names: &[("Robert", "Q", "O'Neil")],
+                age: Some(42),
+                places: &[("", "Springfield", "IL")],
+                phones: &["(217) 555-0142"],
+                relatives: NONE,
+            },
+            Probable,
+            Probable,
+        ),
+        (
+            "a different full middle name stays a veto even with your street",
+            robert,
+            Listing {
+                names: &[("Robert", "James", "O'Neil")],
+                age: Some(42),
+                places: &[("12 Oak St", "Springfield", "IL")],
                 phones: NONE,
                 relatives: NONE,
             },
@@ -351,6 +403,32 @@ fn tricky_listings_get_the_right_level() {
             Rejected,
         ),
         (
+            "middle name read as part of the last name",
+            an,
+            Listing {
+                names: &[("An", "", "Van Nguyen")],
+                age: Some(44),
+                places: &[("", "Albany", "NY")],
+                phones: NONE,
+                relatives: NONE,
+            },
+            Probable,
+            Probable,
+        ),
+        (
+            "a particle that is not your middle name still fails the gate",
+            an,
+            Listing {
+                names: &[("An", "", "De Nguyen")],
+                age: Some(44),
+                places: &[("", "Albany", "NY")],
+                phones: NONE,
+                relatives: NONE,
+            },
+            Rejected,
+            Rejected,
+        ),
+        (
             "one part of a hyphenated last name is weak",
             ana,
             Listing {
@@ -444,4 +522,16 @@ fn plausible_is_permissive_on_cards_without_details() {
         ..Default::default()
     };
     assert!(!m.plausible(&namesake));
+    // A different middle initial may be a typo: fetch the details and let
+    // street, phone and relatives decide. A different full middle name may not.
+    let initial = Record {
+        names: vec![PersonName::new("Robert", "Q", "O'Neil")],
+        ..Default::default()
+    };
+    assert!(m.plausible(&initial));
+    let middle = Record {
+        names: vec![PersonName::new("Robert", "James", "O'Neil")],
+        ..Default::default()
+    };
+    assert!(!m.plausible(&middle));
 }
