@@ -2,7 +2,7 @@
 """Benchmark `brokertrace lookup`: 1,000 loopback sites, each on its own
 port, each answering after 50 ms; half of them have the profile.
 
-Usage: scripts/bench-lookup [BINARY] [extra lookup flags...]
+Usage: benches/lookup.py [BINARY] [extra lookup flags...]
   BINARY defaults to target/release/brokertrace, else target/debug/brokertrace.
 Prints wall time, sites/s, peak RSS, start-up time, and checks that exactly
 the expected URLs were found. Needs only python3 (standard library).
