@@ -104,7 +104,10 @@ pub fn batch(cli: &Cli, a: &BatchArgs) -> Result<ExitCode> {
         summary.subject_ids.iter().map(String::as_str),
         &defs,
     )?;
-    let graph = graph::build(&store, &summary.subject_ids, &defs, &[])?;
+    let catalog = brokertrace::exposure::Catalog::load_default()?;
+    let breaches =
+        brokertrace::exposure::breach_links(&store, &summary.subject_ids, &defs, &catalog)?;
+    let graph = graph::build(&store, &summary.subject_ids, &defs, &breaches)?;
     agg.copy_flows = aggregate::copy_flows(&graph);
     let stem = a
         .file

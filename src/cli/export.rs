@@ -63,7 +63,9 @@ pub fn export(cli: &Cli, a: &ExportArgs) -> Result<ExitCode> {
         }
         Vec::new()
     };
-    let mut graph = brokertrace::graph::build(&store, &a.subject, &sources, &[])?;
+    let catalog = brokertrace::exposure::Catalog::load_default()?;
+    let breaches = brokertrace::exposure::breach_links(&store, &a.subject, &sources, &catalog)?;
+    let mut graph = brokertrace::graph::build(&store, &a.subject, &sources, &breaches)?;
     if a.redact {
         let r = match &a.salt {
             Some(hex) => Redactor::from_hex(hex)?,

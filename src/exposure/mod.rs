@@ -907,6 +907,43 @@ mod tests {
     }
 
     #[test]
+    fn breach_links_name_breached_brokers_and_breached_emails() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let account = AccountBreaches {
+            email: "ann@example.com".into(),
+            checked_at: "2026-01-01T00:00:00Z".into(),
+            breaches: vec![BreachRef {
+                name: "Adobe".into(),
+                title: "Adobe".into(),
+                breach_date: "2013-10-04".into(),
+                ..BreachRef::default()
+            }],
+        };
+        save_account_breaches(store.conn(), "ann", &account).unwrap();
+        let sources = [
+            def("whitepages.com", "Whitepages", ""),
+            def("example-broker.com", "Example", ""),
+        ];
+        let links =
+            breach_links(&store, &["ann".to_string()], &sources, &Catalog::builtin()).unwrap();
+        assert!(
+            links
+                .iter()
+                .any(|l| l.breach == "Whitepages" && l.source.as_deref() == Some("whitepages.com"))
+        );
+        assert!(
+            !links
+                .iter()
+                .any(|l| l.source.as_deref() == Some("example-broker.com"))
+        );
+        assert!(links.iter().any(|l| l.breach == "Adobe"
+            && l.subject.as_deref() == Some("ann")
+            && l.kind == Some(AttributeKind::Email)
+            && l.value.as_deref() == Some("ann@example.com")));
+    }
+
+    #[test]
     fn brokers_are_linked_to_their_own_breaches() {
         let c = Catalog::builtin();
         let names = |d: &SourceDef| -> Vec<String> {
@@ -952,4 +989,49 @@ mod tests {
         );
         assert_ne!(norm_company("Not Acxiom"), norm_company("Acxiom"));
     }
+}
+
+/// Breach links for the exposure graph: brokers that were themselves
+/// breached, and the subjects' e-mail addresses found in breaches (from an
+/// earlier `breaches check`).
+pub fn breach_links(
+    store: &crate::store::Store,
+    subject_ids: &[String],
+    sources: &[SourceDef],
+    catalog: &Catalog,
+) -> Result<Vec<crate::graph::BreachLink>> {
+    let page = |name: &str| Some(format!("https://haveibeenpwned.com/Breach/{name}"));
+    let mut links = Vec::new();
+    for def in sources {
+        for (b, _why) in breaches_of_source(def, catalog) {
+            links.push(crate::graph::BreachLink {
+                breach: b.name.clone(),
+                date: Some(b.breach_date.clone()),
+                source: Some(def.id.clone()),
+                url: page(&b.name),
+                ..Default::default()
+            });
+        }
+    }
+    let subjects = if subject_ids.is_empty() {
+        store.subject_ids()?
+    } else {
+        subject_ids.to_vec()
+    };
+    for subject in subjects {
+        for account in account_breaches(store.conn(), &subject)? {
+            for b in account.breaches {
+                links.push(crate::graph::BreachLink {
+                    breach: b.name.clone(),
+                    date: Some(b.breach_date.clone()),
+                    subject: Some(subject.clone()),
+                    kind: Some(AttributeKind::Email),
+                    value: Some(account.email.clone()),
+                    url: page(&b.name),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    Ok(links)
 }

@@ -210,7 +210,7 @@ pub struct Edge {
 
 /// A link from the breach catalog: an attribute value or a whole source
 /// appeared in a breach. Built by the caller from whatever catalog it has.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BreachLink {
     /// Breach name ("Adobe").
     pub breach: String,
