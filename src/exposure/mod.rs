@@ -895,6 +895,51 @@ pub fn account_breaches(conn: &Connection, subject_id: &str) -> Result<Vec<Accou
         .collect()
 }
 
+/// Breach links for the exposure graph: brokers that were themselves
+/// breached, and the subjects' e-mail addresses found in breaches (from an
+/// earlier `breaches check`).
+pub fn breach_links(
+    store: &crate::store::Store,
+    subject_ids: &[String],
+    sources: &[SourceDef],
+    catalog: &Catalog,
+) -> Result<Vec<crate::graph::BreachLink>> {
+    let page = |name: &str| Some(format!("https://haveibeenpwned.com/Breach/{name}"));
+    let mut links = Vec::new();
+    for def in sources {
+        for (b, _why) in breaches_of_source(def, catalog) {
+            links.push(crate::graph::BreachLink {
+                breach: b.name.clone(),
+                date: Some(b.breach_date.clone()),
+                source: Some(def.id.clone()),
+                url: page(&b.name),
+                ..Default::default()
+            });
+        }
+    }
+    let subjects = if subject_ids.is_empty() {
+        store.subject_ids()?
+    } else {
+        subject_ids.to_vec()
+    };
+    for subject in subjects {
+        for account in account_breaches(store.conn(), &subject)? {
+            for b in account.breaches {
+                links.push(crate::graph::BreachLink {
+                    breach: b.name.clone(),
+                    date: Some(b.breach_date.clone()),
+                    subject: Some(subject.clone()),
+                    kind: Some(AttributeKind::Email),
+                    value: Some(account.email.clone()),
+                    url: page(&b.name),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    Ok(links)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -989,49 +1034,4 @@ mod tests {
         );
         assert_ne!(norm_company("Not Acxiom"), norm_company("Acxiom"));
     }
-}
-
-/// Breach links for the exposure graph: brokers that were themselves
-/// breached, and the subjects' e-mail addresses found in breaches (from an
-/// earlier `breaches check`).
-pub fn breach_links(
-    store: &crate::store::Store,
-    subject_ids: &[String],
-    sources: &[SourceDef],
-    catalog: &Catalog,
-) -> Result<Vec<crate::graph::BreachLink>> {
-    let page = |name: &str| Some(format!("https://haveibeenpwned.com/Breach/{name}"));
-    let mut links = Vec::new();
-    for def in sources {
-        for (b, _why) in breaches_of_source(def, catalog) {
-            links.push(crate::graph::BreachLink {
-                breach: b.name.clone(),
-                date: Some(b.breach_date.clone()),
-                source: Some(def.id.clone()),
-                url: page(&b.name),
-                ..Default::default()
-            });
-        }
-    }
-    let subjects = if subject_ids.is_empty() {
-        store.subject_ids()?
-    } else {
-        subject_ids.to_vec()
-    };
-    for subject in subjects {
-        for account in account_breaches(store.conn(), &subject)? {
-            for b in account.breaches {
-                links.push(crate::graph::BreachLink {
-                    breach: b.name.clone(),
-                    date: Some(b.breach_date.clone()),
-                    subject: Some(subject.clone()),
-                    kind: Some(AttributeKind::Email),
-                    value: Some(account.email.clone()),
-                    url: page(&b.name),
-                    ..Default::default()
-                });
-            }
-        }
-    }
-    Ok(links)
 }
