@@ -959,6 +959,27 @@ mod tests {
     }
 
     #[test]
+    fn diacritics_nicknames_and_relatives_are_not_errors() {
+        let mut p = profile();
+        p.names = vec![PersonName::new("Elizabeth", "Núñez", "Ångström")];
+        p.relatives = vec!["José Núñez".into()];
+        let r = Record {
+            names: vec![
+                PersonName::new("ELIZABETH", "NUNEZ", "ANGSTROM"),
+                PersonName::new("Liz", "N", "Angstrom"),
+                PersonName::new("Jose", "", "Nunez"),
+                PersonName::new("Liz", "Q", "Angstrom"),
+            ],
+            relatives: vec!["Jose Nunez".into()],
+            ..Record::default()
+        };
+        let got: Vec<ValueStatus> = classify_record(&p, &r).into_iter().map(|x| x.2).collect();
+        use ValueStatus::*;
+        // A wrong middle initial stays wrong under a nickname.
+        assert_eq!(got, [Correct, Correct, Correct, Error, Correct]);
+    }
+
+    #[test]
     fn classifies_typos_and_wrong_initials_as_errors() {
         let r = Record {
             names: vec![

@@ -286,12 +286,12 @@ pub fn infer_copies_with(
                         Some(sb) => {
                             ev.common_values += 1;
                             if distinctive(*sa) || distinctive(*sb) {
-                                let status = if *sa == ValueStatus::Error || *sb == ValueStatus::Error
-                                {
-                                    ValueStatus::Error
-                                } else {
-                                    ValueStatus::Unknown
-                                };
+                                let status =
+                                    if *sa == ValueStatus::Error || *sb == ValueStatus::Error {
+                                        ValueStatus::Error
+                                    } else {
+                                        ValueStatus::Unknown
+                                    };
                                 ev.shared.push(SharedValue {
                                     subject: subject.to_string(),
                                     kind: key.0,
@@ -318,8 +318,7 @@ pub fn infer_copies_with(
                     }
                 }
                 if a_only + b_only > 0 {
-                    ev.value_vote +=
-                        (a_only as f64 - b_only as f64) / (a_only + b_only) as f64;
+                    ev.value_vote += (a_only as f64 - b_only as f64) / (a_only + b_only) as f64;
                 }
             }
         }
@@ -854,6 +853,90 @@ mod tests {
             order[0].broken_cycle_edges,
             [("c".to_string(), "a".to_string())]
         );
+    }
+
+    /// Six independent sources and one copier over 40 subjects. Every
+    /// independent source shows the subject's old phone for about a third of
+    /// the subjects (a real-but-stale error anyone can make) and typos of its
+    /// own; "copy" re-publishes "root" for 30 of its subjects.
+    fn stale_value_network() -> Vec<Observation> {
+        use AttributeKind::*;
+        use ValueStatus::*;
+        let mut v = Vec::new();
+        let sources = ["root", "s1", "s2", "s3", "s4", "s5"];
+        for i in 0..40 {
+            let p = format!("p{i}");
+            for (j, s) in sources.iter().enumerate() {
+                let mut held = vec![(Phone, format!("+1415555{:04}", i), Correct)];
+                if (i * 7 + j * 3) % 3 == 0 {
+                    held.push((Phone, format!("+1415556{:04}", i), Error));
+                }
+                if (i + j) % 4 == 0 {
+                    held.push((Address, format!("{i} Oak Stret {s}"), Error));
+                }
+                if *s == "root" {
+                    held.push((Relatives, format!("Kin {i}"), Correct));
+                }
+                for (kind, value, status) in &held {
+                    v.push(obs(&p, s, *kind, value, *status));
+                    if *s == "root" && i < 30 && *kind != Relatives {
+                        v.push(obs(&p, "copy", *kind, value, *status));
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn errors_unrelated_sources_share_by_chance_make_no_edge() {
+        let edges = infer_copies(&stale_value_network());
+        assert_eq!(
+            pairs(&edges),
+            [("root".to_string(), "copy".to_string())],
+            "{edges:#?}"
+        );
+        // Shared old phones count less than shared typos: unrelated sources
+        // share them at a learnt chance rate.
+        let e = &edges[0];
+        let w = |k: AttributeKind| e.shared.iter().find(|v| v.kind == k).unwrap().weight;
+        assert!(
+            w(AttributeKind::Phone) < w(AttributeKind::Address),
+            "{e:#?}"
+        );
+        assert!(e.directed && e.confidence > 0.9);
+    }
+
+    #[test]
+    fn one_subject_is_not_a_lineage_and_rendering_is_not_an_error() {
+        use AttributeKind::*;
+        use ValueStatus::*;
+        // Two sources share one typo for one subject only.
+        let v = vec![
+            obs("p1", "a", Address, "9 Elm Stret", Error),
+            obs("p1", "b", Address, "9 ELM  Stret", Error),
+            obs("p2", "a", Phone, "(415) 555-0101", Correct),
+            obs("p2", "b", Phone, "+14155550101", Correct),
+        ];
+        assert!(infer_copies(&v).is_empty());
+    }
+
+    #[test]
+    fn direction_follows_subject_coverage_when_values_are_equal() {
+        use AttributeKind::*;
+        use ValueStatus::*;
+        let mut v = Vec::new();
+        for i in 0..10 {
+            let p = format!("p{i}");
+            let typo = format!("{i} Oak Stret");
+            v.push(obs(&p, "big", Address, &typo, Error));
+            if i < 7 {
+                v.push(obs(&p, "small", Address, &typo, Error));
+            }
+        }
+        let edges = infer_copies(&v);
+        assert_eq!(pairs(&edges), [("big".to_string(), "small".to_string())]);
+        assert!(edges[0].directed);
     }
 
     #[test]
