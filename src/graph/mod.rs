@@ -18,7 +18,7 @@ use anyhow::{Context, Result};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AttributeKind, MatchLevel, Record};
+use crate::model::{AttributeKind, MatchLevel, PersonName, Record};
 use crate::profile::Profile;
 use crate::sources::SourceDef;
 use crate::store::{ListingRow, Store};
@@ -773,40 +773,55 @@ pub fn declared_links(sources: &[SourceDef]) -> Vec<DeclaredLink> {
 /// profile: equal (correct), close but not equal (an error: a typo'd street,
 /// a wrong middle initial, a mistyped phone), or unknown to the profile.
 pub fn classify_record(profile: &Profile, r: &Record) -> Vec<(AttributeKind, String, ValueStatus)> {
+    use crate::matching::nicknames::Nicknames;
+    use crate::matching::normalize::{fold, name_key};
     use ValueStatus::*;
     let mut out = Vec::new();
-    let norm = normalize_value;
+    // Diacritics, case and punctuation are rendering, not content: a broker
+    // that prints "Nunez" for "Núñez" is not wrong.
+    let norm = |s: &str| fold(s);
     let close = |a: &str, b: &str| strsim::normalized_levenshtein(&norm(a), &norm(b)) >= 0.75;
     let digits = |s: &str| -> String {
         let d: String = s.chars().filter(char::is_ascii_digit).collect();
         d[d.len().saturating_sub(10)..].to_string()
     };
+    let same_first = |p: &PersonName, first: &str| {
+        name_key(&p.first) == name_key(first)
+            || Nicknames::shipped().equivalent(&p.first, first)
+            || profile
+                .nicknames
+                .iter()
+                .any(|k| name_key(k) == name_key(first))
+    };
     for n in &r.names {
         let full = n.full();
-        let status = if profile.all_names().any(|p| norm(&p.full()) == norm(&full)) {
-            Correct
-        } else if profile.all_names().any(|p| {
-            norm(&p.first) == norm(&n.first)
-                && norm(&p.last) == norm(&n.last)
-                && !p.middle.is_empty()
-                && !n.middle.is_empty()
-                && !norm(&p.middle).starts_with(&norm(n.middle.trim_end_matches('.')))
-        }) {
-            Error
-        } else if profile.all_names().any(|p| {
-            norm(&p.first) == norm(&n.first) && norm(&p.last) == norm(&n.last)
-                || strsim::jaro_winkler(&norm(&p.full()), &norm(&full)) >= 0.93
-        }) {
-            // Same first and last (middle initial or its absence) is the
-            // person written differently; a near-miss of the whole name is a typo.
-            if profile
-                .all_names()
-                .any(|p| norm(&p.first) == norm(&n.first) && norm(&p.last) == norm(&n.last))
-            {
+        let same_person: Vec<&PersonName> = profile
+            .all_names()
+            .filter(|p| same_first(p, &n.first) && name_key(&p.last) == name_key(&n.last))
+            .collect();
+        let middle_of = |m: &str| norm(m.trim_end_matches('.'));
+        let status = if !same_person.is_empty() {
+            // The person under a full name, an initial, a nickname or no
+            // middle name at all; only a middle that contradicts every
+            // profile middle is wrong.
+            let m = middle_of(&n.middle);
+            let fits = |p: &&PersonName| {
+                let pm = middle_of(&p.middle);
+                m.is_empty() || pm.is_empty() || pm.starts_with(&m) || m.starts_with(&pm)
+            };
+            if same_person.iter().any(fits) {
                 Correct
             } else {
                 Error
             }
+        } else if profile.relatives.iter().any(|x| norm(x) == norm(&full)) {
+            // A relative's name printed as another name of the listing: true, if misplaced.
+            Correct
+        } else if profile
+            .all_names()
+            .any(|p| strsim::jaro_winkler(&norm(&p.full()), &norm(&full)) >= 0.93)
+        {
+            Error
         } else {
             Unknown
         };
@@ -941,6 +956,27 @@ mod tests {
             }],
             ..Profile::default()
         }
+    }
+
+    #[test]
+    fn diacritics_nicknames_and_relatives_are_not_errors() {
+        let mut p = profile();
+        p.names = vec![PersonName::new("Elizabeth", "Núñez", "Ångström")];
+        p.relatives = vec!["José Núñez".into()];
+        let r = Record {
+            names: vec![
+                PersonName::new("ELIZABETH", "NUNEZ", "ANGSTROM"),
+                PersonName::new("Liz", "N", "Angstrom"),
+                PersonName::new("Jose", "", "Nunez"),
+                PersonName::new("Liz", "Q", "Angstrom"),
+            ],
+            relatives: vec!["Jose Nunez".into()],
+            ..Record::default()
+        };
+        let got: Vec<ValueStatus> = classify_record(&p, &r).into_iter().map(|x| x.2).collect();
+        use ValueStatus::*;
+        // A wrong middle initial stays wrong under a nickname.
+        assert_eq!(got, [Correct, Correct, Correct, Error, Correct]);
     }
 
     #[test]

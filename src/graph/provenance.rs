@@ -11,7 +11,7 @@
 //! [`DeclaredLink`]) so it can be tested without a database and evaluated
 //! against the simulated network's true copy edges ([`flow_metrics`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -146,20 +146,26 @@ impl CopyEdge {
 /// Tuning of [`infer_copies_with`].
 #[derive(Debug, Clone)]
 pub struct InferConfig {
-    /// Minimum pair score for an inferred edge (one shared unique error scores 1).
-    pub min_score: f64,
-    /// Minimum |direction vote| for a direction to count as supported.
+    /// Minimum chance-corrected error agreement (0–1) for an inferred edge:
+    /// 1 = every distinctive value one source shows for a common subject is
+    /// also on the other, 0 = no more overlap than two unrelated sources have.
+    pub min_agreement: f64,
+    /// Minimum number of distinct subjects whose listings share a
+    /// distinctive value: one coincidence is not a lineage.
+    pub min_subjects: usize,
+    /// Minimum |direction vote| (−2…2) for a direction to count as supported.
     pub min_direction_vote: f64,
-    /// Fraction of a pair's shared weight a third source must also hold to
-    /// explain the pair away as indirect (sibling or grandparent).
+    /// Fraction of a pair's shared distinctive values a third source must
+    /// also hold to explain the pair away as indirect (siblings or a chain).
     pub explain_fraction: f64,
 }
 
 impl Default for InferConfig {
     fn default() -> Self {
         InferConfig {
-            min_score: 1.5,
-            min_direction_vote: 1.0,
+            min_agreement: 0.5,
+            min_subjects: 3,
+            min_direction_vote: 0.1,
             explain_fraction: 0.9,
         }
     }
@@ -173,6 +179,18 @@ pub fn normalize_value(v: &str) -> String {
         .to_lowercase()
 }
 
+/// The comparison key of a value: rendering differences between sources
+/// (phone formats, diacritics, case, punctuation) are not lineage.
+fn value_key(kind: AttributeKind, v: &str) -> String {
+    match kind {
+        AttributeKind::Phone => {
+            let d: String = v.chars().filter(char::is_ascii_digit).collect();
+            d[d.len().saturating_sub(10)..].to_string()
+        }
+        _ => crate::matching::normalize::fold(v),
+    }
+}
+
 /// Infers copy edges from observations alone, with default tuning.
 pub fn infer_copies(observations: &[Observation]) -> Vec<CopyEdge> {
     infer_copies_with(observations, &[], &InferConfig::default())
@@ -181,15 +199,31 @@ pub fn infer_copies(observations: &[Observation]) -> Vec<CopyEdge> {
 /// Everything one source shows about one subject.
 type Holdings = BTreeMap<(AttributeKind, String), ValueStatus>;
 
+/// A class of distinctive value: which kind, wrong or merely unknown.
+/// Each class has its own chance rate of being shared by unrelated sources.
+type Class = (AttributeKind, ValueStatus);
+
+/// Shared-value counts of an ordered pair `(a, b)` over the subjects both list.
+#[derive(Default, Clone)]
+struct Agreement {
+    /// Per class: distinctive values `a` shows, and how many of them `b` shows too.
+    by_class: BTreeMap<Class, (usize, usize)>,
+}
+
 /// Infers copy edges from observations and declared relations.
 ///
-/// Steps: (1) weigh every value a pair of sources shares for the same subject
-/// (errors by how few sources hold them, unknown values by rarity, correct
-/// values not at all); (2) keep pairs scoring at least `min_score`; (3) drop
-/// pairs explained by a third source that holds what they share and is
-/// more strongly linked to both (siblings of one upstream, grandparents);
-/// (4) orient each pair by who holds more (a copier drops fields and adds
-/// its own noise); (5) merge with declarations, which win on direction.
+/// Steps: (1) for every ordered pair of sources, count per class of
+/// distinctive value (a kind that is wrong or unknown w.r.t. the profile)
+/// how many of the first source's values for common subjects the second
+/// also shows; (2) learn each class's chance rate as the median over all
+/// pairs (most sources are unrelated, and a real-but-stale value such as an
+/// old phone is shared by chance far more often than a typo) and keep pairs
+/// whose chance-corrected agreement reaches `min_agreement` over at least
+/// `min_subjects` subjects; (3) drop pairs explained by a third source that
+/// holds what they share and resembles both more than they resemble each
+/// other (a chain's ends, siblings of one upstream); (4) orient each pair by
+/// subset relations (a copier shows a subset of its origin's subjects and of
+/// its true values); (5) merge with declarations, which win on direction.
 pub fn infer_copies_with(
     observations: &[Observation],
     declared: &[DeclaredLink],
@@ -198,7 +232,7 @@ pub fn infer_copies_with(
     // (subject, source) → values.
     let mut hold: BTreeMap<(String, String), Holdings> = BTreeMap::new();
     for o in observations {
-        let value = normalize_value(&o.value);
+        let value = value_key(o.kind, &o.value);
         if value.is_empty() || o.source.is_empty() {
             continue;
         }
@@ -212,126 +246,133 @@ pub fn infer_copies_with(
             *entry = ValueStatus::Error;
         }
     }
-    // subject → sources listing them.
     let mut sources_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut subjects_on: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (subject, source) in hold.keys() {
         sources_of.entry(subject).or_default().push(source);
+        subjects_on.entry(source).or_default().insert(subject);
     }
-    // Per subject and value: how many of the subject's sources hold it.
-    let mut holders: HashMap<(&str, AttributeKind, &str), usize> = HashMap::new();
-    // Per value across the network: how many subjects it appears for.
-    let mut subjects_with: HashMap<(AttributeKind, &str), BTreeSet<&str>> = HashMap::new();
-    for ((subject, _), values) in &hold {
-        for (kind, value) in values.keys() {
-            *holders.entry((subject, *kind, value)).or_default() += 1;
-            subjects_with
-                .entry((*kind, value))
-                .or_default()
-                .insert(subject);
-        }
-    }
-    let weight = |subject: &str, kind: AttributeKind, value: &str, status: ValueStatus| -> f64 {
-        let k = holders[&(subject, kind, value)] as f64;
-        let n = sources_of[subject].len() as f64;
-        let spread = subjects_with[&(kind, value)].len() as f64;
-        if k < 2.0 {
-            return 0.0;
-        }
-        let w = match status {
-            ValueStatus::Correct => 0.0,
-            // A copied error is shared by the whole lineage; each pair gets a share.
-            ValueStatus::Error => 1.0 / (k - 1.0),
-            ValueStatus::Unknown if k < n => 0.5 * (1.0 - (k - 1.0) / (n - 1.0).max(1.0)),
-            ValueStatus::Unknown => 0.0,
-        };
-        w / spread
-    };
+    let distinctive = |s: ValueStatus| s != ValueStatus::Correct;
 
-    // (1) pair evidence.
-    let all_sources: BTreeSet<&str> = hold.keys().map(|(_, s)| s.as_str()).collect();
+    // (1) ordered-pair agreement, plus unordered similarity and direction votes.
+    let mut agree: BTreeMap<(&str, &str), Agreement> = BTreeMap::new();
     let mut pairs: BTreeMap<(&str, &str), PairEvidence> = BTreeMap::new();
     for (subject, sources) in &sources_of {
-        for (i, a) in sources.iter().enumerate() {
-            for b in &sources[i + 1..] {
-                let (a, b) = if a < b { (*a, *b) } else { (*b, *a) };
-                let ha = &hold[&(subject.to_string(), a.to_string())];
+        for a in sources {
+            let ha = &hold[&(subject.to_string(), a.to_string())];
+            for b in sources {
+                if a == b {
+                    continue;
+                }
                 let hb = &hold[&(subject.to_string(), b.to_string())];
+                let ag = agree.entry((a, b)).or_default();
+                for ((kind, value), status) in ha {
+                    if distinctive(*status) {
+                        let c = ag.by_class.entry((*kind, *status)).or_default();
+                        c.0 += 1;
+                        if hb.contains_key(&(*kind, value.clone())) {
+                            c.1 += 1;
+                        }
+                    }
+                }
+                if a > b {
+                    continue;
+                }
                 let ev = pairs.entry((a, b)).or_default();
                 ev.subjects += 1;
-                for ((kind, value), sa) in ha {
-                    match hb.get(&(*kind, value.clone())) {
+                let (mut a_only, mut b_only) = (0usize, 0usize);
+                for (key, sa) in ha {
+                    match hb.get(key) {
                         Some(sb) => {
-                            let status = if *sa == ValueStatus::Error || *sb == ValueStatus::Error {
-                                ValueStatus::Error
-                            } else {
-                                (*sa).max(*sb)
-                            };
-                            let w = weight(subject, *kind, value, status);
-                            if w == 0.0 {
-                                ev.common.push((subject.to_string(), *kind, value.clone()));
-                            } else {
-                                match status {
-                                    ValueStatus::Error => ev.error_score += w,
-                                    _ => ev.unknown_score += w,
-                                }
+                            ev.common_values += 1;
+                            if distinctive(*sa) || distinctive(*sb) {
+                                let status =
+                                    if *sa == ValueStatus::Error || *sb == ValueStatus::Error {
+                                        ValueStatus::Error
+                                    } else {
+                                        ValueStatus::Unknown
+                                    };
                                 ev.shared.push(SharedValue {
                                     subject: subject.to_string(),
-                                    kind: *kind,
-                                    value: value.clone(),
+                                    kind: key.0,
+                                    value: key.1.clone(),
                                     status,
-                                    weight: w,
+                                    weight: 0.0,
                                 });
                             }
                         }
-                        None => match sa {
-                            ValueStatus::Error
-                                if holders[&(*subject, *kind, value.as_str())] == 1 =>
-                            {
-                                ev.a_only_errors += 1.0
-                            }
-                            // An error also held elsewhere is inherited, by either side.
-                            ValueStatus::Error => {}
-                            _ => ev.a_only_other += 1.0,
-                        },
+                        // Copying never invents data but a copier may add
+                        // its own noise, so only values that are not errors
+                        // tell which side dropped something.
+                        None if *sa != ValueStatus::Error => a_only += 1,
+                        None => {}
                     }
+                    ev.all_values += 1;
                 }
-                for ((kind, value), sb) in hb {
-                    if !ha.contains_key(&(*kind, value.clone())) {
-                        match sb {
-                            ValueStatus::Error
-                                if holders[&(*subject, *kind, value.as_str())] == 1 =>
-                            {
-                                ev.b_only_errors += 1.0
-                            }
-                            ValueStatus::Error => {}
-                            _ => ev.b_only_other += 1.0,
+                for (key, sb) in hb {
+                    if !ha.contains_key(key) {
+                        ev.all_values += 1;
+                        if *sb != ValueStatus::Error {
+                            b_only += 1;
                         }
                     }
+                }
+                if a_only + b_only > 0 {
+                    ev.value_vote += (a_only as f64 - b_only as f64) / (a_only + b_only) as f64;
                 }
             }
         }
     }
-    // Coverage: subjects one source lists and the other does not.
-    let subjects_on: BTreeMap<&str, BTreeSet<&str>> = {
-        let mut m: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for (subject, source) in hold.keys() {
-            m.entry(source).or_default().insert(subject);
-        }
-        m
-    };
 
-    // (2) candidate pairs. Unknown-value evidence only supports error evidence:
-    // independent sources share true-but-unlisted values (old addresses) by chance.
-    let mut score: BTreeMap<(&str, &str), f64> = BTreeMap::new();
-    for (pair, ev) in &pairs {
-        let s = ev.error_score + ev.unknown_score.min(ev.error_score);
-        if s >= config.min_score {
-            score.insert(*pair, s);
+    // (2) chance rate per class: the median share over pairs with enough data.
+    let mut rates: BTreeMap<Class, Vec<f64>> = BTreeMap::new();
+    for ag in agree.values() {
+        for (class, (n, s)) in &ag.by_class {
+            if *n >= MIN_VALUES_FOR_RATE {
+                rates.entry(*class).or_default().push(*s as f64 / *n as f64);
+            }
+        }
+    }
+    let chance: BTreeMap<Class, f64> = rates
+        .into_iter()
+        .filter(|(_, v)| v.len() >= MIN_PAIRS_FOR_RATE)
+        .map(|(c, mut v)| {
+            v.sort_by(f64::total_cmp);
+            (c, v[v.len() / 2].min(0.95))
+        })
+        .collect();
+    let rate = |c: &Class| chance.get(c).copied().unwrap_or(0.0);
+    // Chance-corrected agreement of `a`'s distinctive values with `b`.
+    let agreement = |a: &str, b: &str| -> f64 {
+        let Some(ag) = agree.get(&(a, b)) else {
+            return 0.0;
+        };
+        let (mut num, mut den) = (0.0, 0.0);
+        for (class, (n, s)) in &ag.by_class {
+            let r = rate(class);
+            num += *s as f64 - r * *n as f64;
+            den += *n as f64 * (1.0 - r);
+        }
+        if den > 0.0 { num / den } else { 0.0 }
+    };
+    let mut alive: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for ((a, b), ev) in pairs.iter_mut() {
+        for v in &mut ev.shared {
+            v.weight = 1.0 - rate(&(v.kind, v.status));
+        }
+        ev.shared.retain(|v| v.weight > 0.0);
+        let subjects: BTreeSet<&str> = ev.shared.iter().map(|v| v.subject.as_str()).collect();
+        // The sparser side's view decides: a copier's distinctive values
+        // are all on its origin, not necessarily the other way round.
+        ev.agreement = agreement(a, b).max(agreement(b, a));
+        if subjects.len() >= config.min_subjects && ev.agreement >= config.min_agreement {
+            let similarity = ev.common_values as f64 / (ev.all_values as f64).max(1.0);
+            alive.insert((a.to_string(), b.to_string()), similarity);
         }
     }
 
-    // (3) explain away indirect pairs: repeatedly drop the weakest pair a
-    // third source explains (the best-explained one among equally weak).
+    // (3) explain away indirect pairs, weakest first: in a chain or a star
+    // the pair further apart is less alike than either pair through the middle.
     let key = |a: &str, b: &str| -> (String, String) {
         if a < b {
             (a.to_string(), b.to_string())
@@ -343,57 +384,33 @@ pub fn infer_copies_with(
         hold.get(&(subject.to_string(), z.to_string()))
             .is_some_and(|h| h.contains_key(&(kind, value.to_string())))
     };
-    let mut alive: BTreeMap<(String, String), f64> = score
-        .iter()
-        .map(|((a, b), s)| ((a.to_string(), b.to_string()), *s))
-        .collect();
+    let all_sources: Vec<&str> = subjects_on.keys().copied().collect();
     loop {
-        let mut best: Option<((String, String), f64, f64)> = None;
-        for ((a, b), s) in &alive {
+        let mut order: Vec<(&(String, String), &f64)> = alive.iter().collect();
+        order.sort_by(|x, y| x.1.total_cmp(y.1).then(x.0.cmp(y.0)));
+        let explained = order.into_iter().find(|((a, b), sim)| {
             let ev = &pairs[&(a.as_str(), b.as_str())];
-            let total: f64 = ev.shared.iter().map(|v| v.weight).sum::<f64>()
-                + COMMON_WEIGHT * ev.common.len() as f64;
-            if total <= 0.0 {
-                continue;
-            }
-            let explained = all_sources
-                .iter()
-                .filter(|z| **z != a && **z != b)
-                .filter_map(|z| {
-                    let sa = alive.get(&key(a, z))?;
-                    let sb = alive.get(&key(b, z))?;
-                    if *sa < *s || *sb < *s {
-                        return None;
+            let total: f64 = ev.shared.iter().map(|v| v.weight).sum();
+            total > 0.0
+                && all_sources.iter().any(|z| {
+                    if z == a || z == b {
+                        return false;
                     }
-                    // A source between the two (parent of both, or the link
-                    // of a chain) holds everything they share, true values included.
+                    let (Some(sa), Some(sb)) = (alive.get(&key(a, z)), alive.get(&key(b, z)))
+                    else {
+                        return false;
+                    };
                     let held: f64 = ev
                         .shared
                         .iter()
                         .filter(|v| holds(z, &v.subject, v.kind, &v.value))
                         .map(|v| v.weight)
-                        .sum::<f64>()
-                        + COMMON_WEIGHT
-                            * ev.common
-                                .iter()
-                                .filter(|(s, k, v)| holds(z, s, *k, v))
-                                .count() as f64;
-                    Some(held / total)
+                        .sum();
+                    *sa > **sim && *sb > **sim && held / total >= config.explain_fraction
                 })
-                .fold(0.0f64, f64::max);
-            if explained < config.explain_fraction {
-                continue;
-            }
-            let better = match &best {
-                None => true,
-                Some((_, bs, bf)) => *s < *bs || (*s == *bs && explained > *bf),
-            };
-            if better {
-                best = Some(((a.clone(), b.clone()), *s, explained));
-            }
-        }
-        match best {
-            Some((k, _, _)) => {
+        });
+        match explained.map(|(k, _)| k.clone()) {
+            Some(k) => {
                 alive.remove(&k);
             }
             None => break,
@@ -404,19 +421,13 @@ pub fn infer_copies_with(
     let mut edges: BTreeMap<(String, String), CopyEdge> = BTreeMap::new();
     for (a, b) in alive.keys() {
         let ev = &pairs[&(a.as_str(), b.as_str())];
-        let s = score[&(a.as_str(), b.as_str())];
-        let only_a = subjects_on[a.as_str()]
-            .difference(&subjects_on[b.as_str()])
-            .count() as f64;
-        let only_b = subjects_on[b.as_str()]
-            .difference(&subjects_on[a.as_str()])
-            .count() as f64;
-        // Positive: a is upstream. A copier holds a subset of the upstream's
-        // true and unknown values (it drops fields and records) and adds
-        // errors of its own (errors no other source holds).
-        let vote = (ev.a_only_other - ev.b_only_other)
-            + 0.5 * (ev.b_only_errors - ev.a_only_errors)
-            + 0.25 * (only_a - only_b);
+        let (sa, sb) = (&subjects_on[a.as_str()], &subjects_on[b.as_str()]);
+        // Positive: a is upstream. A copier lists a subset of its origin's
+        // subjects and, for each, a subset of its true and unknown values.
+        let coverage_vote = sa.difference(sb).count() as f64 / sa.len().max(1) as f64
+            - sb.difference(sa).count() as f64 / sb.len().max(1) as f64;
+        let value_vote = ev.value_vote / ev.subjects.max(1) as f64;
+        let vote = value_vote + coverage_vote;
         let (up, down) = if vote >= 0.0 { (a, b) } else { (b, a) };
         let directed = vote.abs() >= config.min_direction_vote;
         let mut shared = ev.shared.clone();
@@ -426,20 +437,22 @@ pub fn infer_copies_with(
                 .then(x.subject.cmp(&y.subject))
                 .then(x.value.cmp(&y.value))
         });
+        let s: f64 = shared.iter().map(|v| v.weight).sum();
         let errors = shared
             .iter()
             .filter(|v| v.status == ValueStatus::Error)
             .count();
         let subjects: BTreeSet<&str> = shared.iter().map(|v| v.subject.as_str()).collect();
         let reason = format!(
-            "{} distinctive value(s) shared ({} wrong w.r.t. the profile, {} rare) over {} subject(s); {}",
+            "{} distinctive value(s) shared ({} wrong w.r.t. the profile, {} unknown to it) over {} subject(s), agreement {:.2} beyond chance; {}",
             shared.len(),
             errors,
             shared.len() - errors,
             subjects.len(),
+            ev.agreement,
             if directed {
                 format!(
-                    "{down} holds a subset of {up}'s values plus its own noise (vote {:.1})",
+                    "{down} lists a subset of {up}'s subjects and values (vote {:.2})",
                     vote.abs()
                 )
             } else {
@@ -452,9 +465,9 @@ pub fn infer_copies_with(
                 upstream: up.clone(),
                 downstream: down.clone(),
                 directed,
-                confidence: 1.0 - (-s / 2.0).exp(),
+                confidence: ev.agreement.clamp(0.0, 1.0) * (1.0 - (-s / 2.0).exp()),
                 direction_confidence: if directed {
-                    1.0 - (-vote.abs() / 2.0).exp()
+                    (0.5 + vote.abs() / 2.0).min(1.0)
                 } else {
                     0.5
                 },
@@ -508,22 +521,25 @@ pub fn infer_copies_with(
     edges.into_values().collect()
 }
 
-/// Weight of a shared true value when deciding whether a third source explains a pair.
-const COMMON_WEIGHT: f64 = 0.25;
+/// A class's chance rate is learnt only from pairs with this many values of it…
+const MIN_VALUES_FOR_RATE: usize = 5;
+/// …and only when this many pairs have that much.
+const MIN_PAIRS_FOR_RATE: usize = 3;
 
 #[derive(Default)]
 struct PairEvidence {
+    /// Subjects both sources list.
     subjects: usize,
-    error_score: f64,
-    unknown_score: f64,
+    /// Distinctive values both show for the same subject.
     shared: Vec<SharedValue>,
-    /// Shared values that carry no lineage weight (true, or held everywhere);
-    /// they still break ties when explaining a pair away.
-    common: Vec<(String, AttributeKind, String)>,
-    a_only_errors: f64,
-    a_only_other: f64,
-    b_only_errors: f64,
-    b_only_other: f64,
+    /// Chance-corrected agreement (the larger of the two directions).
+    agreement: f64,
+    /// Values both show, and values either shows, over common subjects.
+    common_values: usize,
+    all_values: usize,
+    /// Sum over common subjects of (a-only − b-only) / (a-only + b-only)
+    /// over values that are not errors; positive when `a` holds more.
+    value_vote: f64,
 }
 
 /// One step of the removal plan.
@@ -837,6 +853,90 @@ mod tests {
             order[0].broken_cycle_edges,
             [("c".to_string(), "a".to_string())]
         );
+    }
+
+    /// Six independent sources and one copier over 40 subjects. Every
+    /// independent source shows the subject's old phone for about a third of
+    /// the subjects (a real-but-stale error anyone can make) and typos of its
+    /// own; "copy" re-publishes "root" for 30 of its subjects.
+    fn stale_value_network() -> Vec<Observation> {
+        use AttributeKind::*;
+        use ValueStatus::*;
+        let mut v = Vec::new();
+        let sources = ["root", "s1", "s2", "s3", "s4", "s5"];
+        for i in 0..40 {
+            let p = format!("p{i}");
+            for (j, s) in sources.iter().enumerate() {
+                let mut held = vec![(Phone, format!("+1415555{:04}", i), Correct)];
+                if (i * 7 + j * 3) % 3 == 0 {
+                    held.push((Phone, format!("+1415556{:04}", i), Error));
+                }
+                if (i + j) % 4 == 0 {
+                    held.push((Address, format!("{i} Oak Stret {s}"), Error));
+                }
+                if *s == "root" {
+                    held.push((Relatives, format!("Kin {i}"), Correct));
+                }
+                for (kind, value, status) in &held {
+                    v.push(obs(&p, s, *kind, value, *status));
+                    if *s == "root" && i < 30 && *kind != Relatives {
+                        v.push(obs(&p, "copy", *kind, value, *status));
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn errors_unrelated_sources_share_by_chance_make_no_edge() {
+        let edges = infer_copies(&stale_value_network());
+        assert_eq!(
+            pairs(&edges),
+            [("root".to_string(), "copy".to_string())],
+            "{edges:#?}"
+        );
+        // Shared old phones count less than shared typos: unrelated sources
+        // share them at a learnt chance rate.
+        let e = &edges[0];
+        let w = |k: AttributeKind| e.shared.iter().find(|v| v.kind == k).unwrap().weight;
+        assert!(
+            w(AttributeKind::Phone) < w(AttributeKind::Address),
+            "{e:#?}"
+        );
+        assert!(e.directed && e.confidence > 0.9);
+    }
+
+    #[test]
+    fn one_subject_is_not_a_lineage_and_rendering_is_not_an_error() {
+        use AttributeKind::*;
+        use ValueStatus::*;
+        // Two sources share one typo for one subject only.
+        let v = vec![
+            obs("p1", "a", Address, "9 Elm Stret", Error),
+            obs("p1", "b", Address, "9 ELM  Stret", Error),
+            obs("p2", "a", Phone, "(415) 555-0101", Correct),
+            obs("p2", "b", Phone, "+14155550101", Correct),
+        ];
+        assert!(infer_copies(&v).is_empty());
+    }
+
+    #[test]
+    fn direction_follows_subject_coverage_when_values_are_equal() {
+        use AttributeKind::*;
+        use ValueStatus::*;
+        let mut v = Vec::new();
+        for i in 0..10 {
+            let p = format!("p{i}");
+            let typo = format!("{i} Oak Stret");
+            v.push(obs(&p, "big", Address, &typo, Error));
+            if i < 7 {
+                v.push(obs(&p, "small", Address, &typo, Error));
+            }
+        }
+        let edges = infer_copies(&v);
+        assert_eq!(pairs(&edges), [("big".to_string(), "small".to_string())]);
+        assert!(edges[0].directed);
     }
 
     #[test]
