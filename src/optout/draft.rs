@@ -608,29 +608,8 @@ mod tests {
     #[test]
     fn fronts_resolve_to_the_parent_without_looping() {
         let def = |id: &str, via: Option<&str>| SourceDef {
-            id: id.into(),
-            name: id.into(),
-            homepage: format!("https://{id}/"),
-            kind: crate::sources::SourceKind::Registry,
-            operator: String::new(),
-            parent_company: None,
             opt_out_via: via.map(str::to_string),
-            front_of: None,
-            mirror_of: None,
-            copies_from: Vec::new(),
-            categories: Vec::new(),
-            price_usd: None,
-            ca_registered: None,
-            last_checked: None,
-            verified: false,
-            provenance: String::new(),
-            notes: String::new(),
-            politeness: None,
-            blocked_markers: Vec::new(),
-            schedule: None,
-            search: None,
-            detail: None,
-            optout: Default::default(),
+            ..SourceDef::registry(id, id, &format!("https://{id}/"))
         };
         let defs = vec![
             def("front", Some("mid")),

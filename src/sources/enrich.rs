@@ -161,34 +161,6 @@ fn add_req(o: &mut OptOut, r: Requirement) {
     }
 }
 
-fn blank(id: &str, name: &str, homepage: &str) -> SourceDef {
-    SourceDef {
-        id: id.to_string(),
-        name: name.to_string(),
-        homepage: homepage.to_string(),
-        kind: SourceKind::Registry,
-        operator: String::new(),
-        parent_company: None,
-        opt_out_via: None,
-        front_of: None,
-        mirror_of: None,
-        copies_from: Vec::new(),
-        categories: Vec::new(),
-        price_usd: None,
-        ca_registered: None,
-        last_checked: None,
-        verified: false,
-        provenance: String::new(),
-        notes: String::new(),
-        politeness: None,
-        blocked_markers: Vec::new(),
-        schedule: None,
-        search: None,
-        detail: None,
-        optout: OptOut::default(),
-    }
-}
-
 /// Merges the datasets in `data_dir` and the overlay into `defs` (the
 /// DuckDuckGo import), adds the brokers that have no recipe, and returns the
 /// full pack plus the companies file.
@@ -222,7 +194,7 @@ pub fn enrich(
             Some(p) => p,
             None => {
                 let name = b["names"][0].as_str().unwrap_or(&host);
-                let mut d = blank(&host, name, b["url"].as_str().unwrap_or_default());
+                let mut d = SourceDef::registry(&host, name, b["url"].as_str().unwrap_or_default());
                 d.last_checked = Some(b["status"]["asOf"].as_str().unwrap_or(&br_date).to_string());
                 defs.push(d);
                 defs.len() - 1

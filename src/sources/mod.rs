@@ -120,6 +120,38 @@ pub struct SourceDef {
     pub optout: OptOut,
 }
 
+impl SourceDef {
+    /// A definition with only identity filled in: a registry entry that
+    /// cannot be searched, to be completed field by field.
+    pub fn registry(id: &str, name: &str, homepage: &str) -> SourceDef {
+        SourceDef {
+            id: id.to_string(),
+            name: name.to_string(),
+            homepage: homepage.to_string(),
+            kind: SourceKind::Registry,
+            operator: String::new(),
+            parent_company: None,
+            opt_out_via: None,
+            front_of: None,
+            mirror_of: None,
+            copies_from: Vec::new(),
+            categories: Vec::new(),
+            price_usd: None,
+            ca_registered: None,
+            last_checked: None,
+            verified: false,
+            provenance: String::new(),
+            notes: String::new(),
+            politeness: None,
+            blocked_markers: Vec::new(),
+            schedule: None,
+            search: None,
+            detail: None,
+            optout: OptOut::default(),
+        }
+    }
+}
+
 /// Per-host crawl limits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,25 +10,7 @@ use axum::extract::{Query, State};
 use axum::routing::get;
 use predicates::prelude::*;
 
-use crate::common::{cmd, walk};
-
-fn serve(app: Router) -> std::net::SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            axum::serve(tokio::net::TcpListener::from_std(listener).unwrap(), app)
-                .await
-                .unwrap();
-        });
-    });
-    addr
-}
+use crate::common::{cmd, serve, walk};
 
 /// A broker listing one Jane Doe in Austin and one in Reno; counts searches.
 fn broker(hits: Arc<AtomicUsize>) -> std::net::SocketAddr {

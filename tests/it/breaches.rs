@@ -94,23 +94,12 @@ async fn account(
 
 /// Starts the mock on 127.0.0.1 (port 0) in a background thread.
 fn start(mock: Mock) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let app = Router::new()
-                .route("/api/v3/breaches", get(breaches))
-                .route("/api/v3/breachedaccount/{email}", get(account))
-                .with_state(mock);
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(l.local_addr().unwrap()).unwrap();
-            axum::serve(l, app).await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
+    crate::common::serve(
+        Router::new()
+            .route("/api/v3/breaches", get(breaches))
+            .route("/api/v3/breachedaccount/{email}", get(account))
+            .with_state(mock),
+    )
 }
 
 #[test]

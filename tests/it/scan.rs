@@ -2,7 +2,6 @@
 //! as that site's state without stopping the scan.
 
 use std::io::Write;
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::http::header;
@@ -10,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use predicates::prelude::*;
 
-use crate::common::{cmd, fixture};
+use crate::common::{cmd, fixture, serve};
 
 /// Writes a one-source folder whose search URL is `url_template`.
 fn source_dir(url_template: &str) -> tempfile::TempDir {
@@ -42,24 +41,6 @@ url = "http://127.0.0.1/optout"
     )
     .unwrap();
     dir
-}
-
-/// Serves `app` on a loopback port for the rest of the test process.
-fn serve(app: Router) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(l, app).await.unwrap();
-        });
-    });
-    addr
 }
 
 fn report_json(out: &std::path::Path) -> serde_json::Value {

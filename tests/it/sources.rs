@@ -237,17 +237,7 @@ fn serve() -> std::net::SocketAddr {
             _ => (StatusCode::NOT_FOUND, "gone").into_response(),
         }
     }
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(l.local_addr().unwrap()).unwrap();
-            let app = Router::new().route("/{site}/{name}", get(page));
-            axum::serve(l, app).await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
+    crate::common::serve(Router::new().route("/{site}/{name}", get(page)))
 }
 
 #[test]
