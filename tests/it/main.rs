@@ -12,6 +12,7 @@ mod lookup;
 mod matching;
 mod optout;
 mod report;
+mod resume;
 mod scan;
 mod sim;
 mod sources;
