@@ -294,8 +294,16 @@ pub fn write_scan_report(
 
 /// Folder for a new report: `<root>/<subject>/<UTC timestamp>/`.
 pub fn report_dir(root: &Path, subject_id: &str) -> PathBuf {
-    root.join(subject_id)
-        .join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string())
+    let base = root.join(subject_id);
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    // Two reports within one second must not overwrite each other.
+    let mut dir = base.join(&stamp);
+    let mut n = 2;
+    while dir.exists() {
+        dir = base.join(format!("{stamp}-{n}"));
+        n += 1;
+    }
+    dir
 }
 
 /// Writes `report.md`, `report.json` and `index.html` into `dir`; returns the files written.
