@@ -28,7 +28,7 @@ pub struct LookupArgs {
     pub format: Option<SiteFormat>,
     /// Sites checked at once (each site is usually its own host, so the
     /// per-host limits still apply).
-    #[arg(long, value_name = "N", default_value_t = 256)]
+    #[arg(long, value_name = "N", default_value_t = 512)]
     pub sites_at_once: usize,
     /// Requests per minute to one host.
     #[arg(long, value_name = "N", default_value_t = 30)]
