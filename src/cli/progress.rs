@@ -8,11 +8,12 @@ use std::sync::Mutex;
 use brokertrace::scan::{Progress, ProgressEvent};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Chooses the display from the global flags and whether stderr is a TTY.
+/// Chooses the display from the global flags: bars only when both stdout
+/// and stderr are terminals (piped or logged runs get no bars).
 pub fn for_cli(quiet: bool, json: bool) -> Box<dyn Progress> {
     if json {
         Box::new(JsonLines)
-    } else if quiet || !std::io::stderr().is_terminal() {
+    } else if quiet || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
         Box::new(brokertrace::scan::NoProgress)
     } else {
         Box::new(Bars::new())
