@@ -133,3 +133,59 @@ pub async fn run(
     }
     Ok(summary)
 }
+
+/// What a batch writes besides the database.
+#[derive(Debug, Clone)]
+pub struct OutputOptions {
+    /// Folder name under the reports root ("batch-people").
+    pub name: String,
+    /// Write each subject's report (as `scan` does).
+    pub per_subject_reports: bool,
+    /// Pseudonymise people in the batch-wide graph export.
+    pub redact: bool,
+}
+
+/// Writes the batch's outputs: the batch-wide exposure graph (inferred copy
+/// flows feed every report's "what to do first"), each subject's report,
+/// and the aggregate (`aggregate.md/.json`, CSVs, graph exports) in
+/// `<root>/<name>/<timestamp>/`. Returns that folder and the aggregate.
+pub fn write_outputs(
+    store: &Store,
+    subject_ids: &[String],
+    sources: &[crate::sources::SourceDef],
+    root: &Path,
+    opts: &OutputOptions,
+) -> Result<(std::path::PathBuf, aggregate::Aggregate)> {
+    use crate::graph;
+    let catalog = crate::exposure::Catalog::load_default()?;
+    let breaches = crate::exposure::breach_links(store, subject_ids, sources, &catalog)?;
+    let graph = graph::build(store, subject_ids, sources, &breaches)?;
+    let copies: Vec<(String, String)> = graph
+        .copies
+        .iter()
+        .filter(|c| c.directed)
+        .map(|c| c.flow_pair())
+        .collect();
+    if opts.per_subject_reports {
+        for id in subject_ids {
+            if let Some(scan) = store.latest_scan(id)?.filter(|s| s.finished_at.is_some()) {
+                crate::report::write_scan_report(store, scan.id, sources, root, &copies)?;
+            }
+        }
+    }
+    let mut agg = aggregate::compute(store, subject_ids.iter().map(String::as_str), sources)?;
+    agg.copy_flows = aggregate::copy_flows(&graph);
+    let dir = crate::report::report_dir(root, &opts.name);
+    aggregate::write(&dir, &agg)?;
+    let graph = if opts.redact {
+        graph::redact::redact(&graph, &graph::redact::Redactor::random())
+    } else {
+        graph
+    };
+    for format in [graph::export::Format::Graphml, graph::export::Format::Json] {
+        for (name, bytes) in graph::export::render(&graph, format)? {
+            std::fs::write(dir.join(name), bytes)?;
+        }
+    }
+    Ok((dir, agg))
+}

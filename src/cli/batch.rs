@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use brokertrace::batch::{self, BatchOptions, aggregate};
+use brokertrace::batch::{self, BatchOptions};
 use brokertrace::crawl::Fetcher;
+use brokertrace::profile;
 use brokertrace::scan::{Engine, ScanOptions};
 use brokertrace::store::Store;
-use brokertrace::{graph, profile, report};
 
 use super::scan::{CrawlArgs, load_sources};
 use super::{Cli, DbArgs, progress};
@@ -92,40 +92,17 @@ pub fn batch(cli: &Cli, a: &BatchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(130));
     };
     let store = Store::open(&db)?;
-    if !a.aggregate_only {
-        for id in &summary.subject_ids {
-            if let Some(scan) = store.latest_scan(id)?.filter(|s| s.finished_at.is_some()) {
-                report::write_scan_report(&store, scan.id, &defs, &a.out)?;
-            }
-        }
-    }
-    let mut agg = aggregate::compute(
-        &store,
-        summary.subject_ids.iter().map(String::as_str),
-        &defs,
-    )?;
-    let catalog = brokertrace::exposure::Catalog::load_default()?;
-    let breaches =
-        brokertrace::exposure::breach_links(&store, &summary.subject_ids, &defs, &catalog)?;
-    let graph = graph::build(&store, &summary.subject_ids, &defs, &breaches)?;
-    agg.copy_flows = aggregate::copy_flows(&graph);
     let stem = a
         .file
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("batch");
-    let dir = report::report_dir(&a.out, &format!("batch-{}", profile::slug(stem)));
-    aggregate::write(&dir, &agg)?;
-    let graph = if a.no_redact {
-        graph
-    } else {
-        graph::redact::redact(&graph, &graph::redact::Redactor::random())
+    let outputs = batch::OutputOptions {
+        name: format!("batch-{}", profile::slug(stem)),
+        per_subject_reports: !a.aggregate_only,
+        redact: !a.no_redact,
     };
-    for format in [graph::export::Format::Graphml, graph::export::Format::Json] {
-        for (name, bytes) in graph::export::render(&graph, format)? {
-            std::fs::write(dir.join(name), bytes)?;
-        }
-    }
+    let (dir, agg) = batch::write_outputs(&store, &summary.subject_ids, &defs, &a.out, &outputs)?;
     if !cli.quiet {
         println!(
             "{} row(s): {} scanned, {} already done, {} invalid, {} unfinished.",

@@ -219,7 +219,8 @@ fn write_report(
     out: &Path,
 ) -> Result<PathBuf> {
     let store = Store::open(db)?;
-    let (dir, data) = report::write_scan_report(&store, scan_id, defs, out)?;
+    let copies = report::inferred_copies(&store, defs)?;
+    let (dir, data) = report::write_scan_report(&store, scan_id, defs, out, &copies)?;
     if !cli.quiet {
         println!(
             "{} listing(s) found on {} source(s); {} to review; {} namesake(s) rejected.",

@@ -200,6 +200,8 @@ pub struct ExposureInput<'a> {
     pub account_breaches: &'a [AccountBreaches],
     /// Date the exposure is judged at (for the subject's age).
     pub as_of: chrono::NaiveDate,
+    /// Copy flows inferred from the whole database, `(upstream, downstream)`.
+    pub inferred_copies: &'a [(String, String)],
 }
 
 /// Human label of an attribute kind.
@@ -718,7 +720,13 @@ fn actions(
         }
         let copiers: Vec<String> = shown
             .keys()
-            .filter(|s| def_of(s).is_some_and(|d| d.copies_from.contains(&target)))
+            .filter(|s| {
+                def_of(s).is_some_and(|d| d.copies_from.contains(&target))
+                    || input
+                        .inferred_copies
+                        .iter()
+                        .any(|(up, down)| *up == target && down == *s)
+            })
             .cloned()
             .collect();
         if !copiers.is_empty() {

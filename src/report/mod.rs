@@ -135,15 +135,39 @@ pub fn build(store: &Store, scan_id: i64, sources: &[SourceDef]) -> Result<Repor
         tracing::warn!("{e:#}; using the built-in breach catalog");
         Catalog::builtin()
     });
-    build_with(store, scan_id, sources, &catalog)
+    build_with(
+        store,
+        scan_id,
+        sources,
+        &catalog,
+        &inferred_copies(store, sources)?,
+    )
 }
 
-/// [`build`] with an explicit breach catalog.
+/// Copy flows `(upstream, downstream)` inferred from every subject in the
+/// database. Inference needs several people's listings, so a database with
+/// fewer than three subjects yields none (and costs nothing).
+pub fn inferred_copies(store: &Store, sources: &[SourceDef]) -> Result<Vec<(String, String)>> {
+    if store.subject_ids()?.len() < 3 {
+        return Ok(Vec::new());
+    }
+    let graph = crate::graph::build(store, &[], sources, &[])?;
+    Ok(graph
+        .copies
+        .iter()
+        .filter(|c| c.directed)
+        .map(|c| c.flow_pair())
+        .collect())
+}
+
+/// [`build`] with an explicit breach catalog and inferred copy flows (a
+/// batch computes those once for all its reports).
 pub fn build_with(
     store: &Store,
     scan_id: i64,
     sources: &[SourceDef],
     catalog: &Catalog,
+    copies: &[(String, String)],
 ) -> Result<ReportData> {
     let scan = store
         .scan(scan_id)?
@@ -163,6 +187,7 @@ pub fn build_with(
         catalog,
         account_breaches: &exposure::account_breaches(store.conn(), &profile.id)?,
         as_of,
+        inferred_copies: copies,
     });
     let mut evidence = listing_evidence(store, scan_id)?;
     let mut check_states: BTreeMap<String, usize> = CheckState::LABELS
@@ -273,8 +298,13 @@ pub fn write_scan_report(
     scan_id: i64,
     sources: &[SourceDef],
     root: &Path,
+    copies: &[(String, String)],
 ) -> Result<(PathBuf, ReportData)> {
-    let data = build(store, scan_id, sources)?;
+    let catalog = Catalog::load_default().unwrap_or_else(|e| {
+        tracing::warn!("{e:#}; using the built-in breach catalog");
+        Catalog::builtin()
+    });
+    let data = build_with(store, scan_id, sources, &catalog, copies)?;
     let dir = report_dir(root, &data.subject_id);
     let newest = store
         .latest_scan(&data.subject_id)?

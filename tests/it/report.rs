@@ -266,7 +266,7 @@ fn synthetic_store(dir: &Path) -> (PathBuf, i64) {
 fn build(dir: &Path) -> ReportData {
     let (db, scan) = synthetic_store(dir);
     let store = Store::open(&db).unwrap();
-    let mut data = report::build_with(&store, scan, &sources(), &Catalog::builtin()).unwrap();
+    let mut data = report::build_with(&store, scan, &sources(), &Catalog::builtin(), &[]).unwrap();
     data.tool_version = "[version]".into();
     data
 }
@@ -469,4 +469,33 @@ fn chromium_renders_the_report_and_runs_nothing() {
         !dom.to_lowercase().contains("<img"),
         "the payload became an element"
     );
+}
+
+#[test]
+fn inferred_copy_flows_move_the_upstream_broker_up_the_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, scan) = synthetic_store(dir.path());
+    let store = Store::open(&db).unwrap();
+    let plain = report::build_with(&store, scan, &sources(), &Catalog::builtin(), &[]).unwrap();
+    let copies = [("whitepages.com".to_string(), "truthfinder.com".to_string())];
+    let with = report::build_with(&store, scan, &sources(), &Catalog::builtin(), &copies).unwrap();
+    let action = |d: &ReportData| {
+        d.exposure
+            .actions
+            .iter()
+            .find(|a| a.source_id == "whitepages.com")
+            .cloned()
+            .expect("whitepages lists the subject")
+    };
+    let (before, after) = (action(&plain), action(&with));
+    assert!(
+        after
+            .reasons
+            .iter()
+            .any(|r| r.contains("copy their data from it")),
+        "{:?}",
+        after.reasons
+    );
+    assert!(after.score > before.score);
+    assert!(after.rank <= before.rank);
 }
