@@ -387,6 +387,7 @@ pub fn build(
         ..ExposureGraph::default()
     };
     let mut source_ids: BTreeSet<String> = BTreeSet::new();
+    let newest_sightings = store.newest_sightings()?;
     for sid in &wanted {
         let (profile, listings) = &per_subject[sid];
         let subject_node = format!("subject:{sid}");
@@ -401,8 +402,7 @@ pub fn build(
         let mut has: BTreeMap<String, HasEvidence> = BTreeMap::new();
         for l in listings {
             source_ids.insert(l.source_id.clone());
-            let sightings = store.listing_sightings(l.id)?;
-            let newest = sightings.last();
+            let newest = newest_sightings.get(&l.id);
             let fetched_at = newest
                 .and_then(|s| s.fetched_at.clone().or(Some(s.seen_at.clone())))
                 .or(Some(l.last_seen.clone()));
