@@ -119,7 +119,7 @@ pub fn batch(cli: &Cli, a: &BatchArgs) -> Result<ExitCode> {
     let graph = if a.no_redact {
         graph
     } else {
-        graph::redact::redact(&graph, &graph::redact::Redactor::random())
+        graph::redact::redact_owned(graph, &graph::redact::Redactor::random())
     };
     for format in [graph::export::Format::Graphml, graph::export::Format::Json] {
         for (name, bytes) in graph::export::render(&graph, format)? {

@@ -395,7 +395,7 @@ pub fn build(
     };
     let mut source_ids: BTreeSet<String> = BTreeSet::new();
     let newest_sightings = store.newest_sightings()?;
-    if subject_ids.is_empty() {
+    if wanted == all {
         // Every subject is wanted, in the same order: one pass.
         for id in &all {
             let (profile, listings) = load(id)?;
