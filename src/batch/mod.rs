@@ -178,7 +178,7 @@ pub fn write_outputs(
     let dir = crate::report::report_dir(root, &opts.name);
     aggregate::write(&dir, &agg)?;
     let graph = if opts.redact {
-        graph::redact::redact(&graph, &graph::redact::Redactor::random())
+        graph::redact::redact_owned(graph, &graph::redact::Redactor::random())
     } else {
         graph
     };

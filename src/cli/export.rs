@@ -71,7 +71,7 @@ pub fn export(cli: &Cli, a: &ExportArgs) -> Result<ExitCode> {
             Some(hex) => Redactor::from_hex(hex)?,
             None => Redactor::random(),
         };
-        graph = redact::redact(&graph, &r);
+        graph = redact::redact_owned(graph, &r);
     }
     let files = export::render(&graph, a.format)?;
     let written = match (&a.out, a.format.is_folder()) {

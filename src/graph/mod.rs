@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{AttributeKind, MatchLevel, PersonName, Record};
 use crate::profile::Profile;
 use crate::sources::SourceDef;
-use crate::store::{ListingRow, Store};
+use crate::store::{ListingRow, SightingRow, Store};
 use provenance::{
     CopyEdge, DeclaredKind, DeclaredLink, InferConfig, Observation, RemovalStep, ValueStatus,
     normalize_value,
@@ -354,22 +354,32 @@ pub fn build(
     };
     let defs: BTreeMap<&str, &SourceDef> = sources.iter().map(|s| (s.id.as_str(), s)).collect();
 
-    // Provenance over every subject.
-    let mut observations = Vec::new();
-    let mut per_subject: BTreeMap<String, (Profile, Vec<ListingRow>)> = BTreeMap::new();
-    for id in &all {
+    // Provenance looks at every subject (a batch gives more evidence); the
+    // graph only at the wanted ones. Each subject's listings are dropped once
+    // used, so memory does not grow with the batch.
+    let load = |id: &str| -> Result<(Profile, Vec<ListingRow>)> {
         let profile = store
             .subject(id)?
             .with_context(|| format!("subject {id} vanished from the database"))?;
-        let listings: Vec<ListingRow> = store
+        let mut listings: Vec<ListingRow> = store
             .listings_of_subject(id)?
             .into_iter()
             .filter(|l| l.level >= MatchLevel::Probable)
             .collect();
-        for l in &listings {
-            for (kind, value, status) in classify_record(&profile, &l.record) {
+        for l in &mut listings {
+            // Matcher evidence is not part of the graph.
+            l.evidence = Vec::new();
+        }
+        Ok((profile, listings))
+    };
+    let observe = |observations: &mut Vec<Observation>,
+                   id: &str,
+                   profile: &Profile,
+                   listings: &[ListingRow]| {
+        for l in listings {
+            for (kind, value, status) in classify_record(profile, &l.record) {
                 observations.push(Observation {
-                    subject: id.clone(),
+                    subject: id.to_string(),
                     source: l.source_id.clone(),
                     kind,
                     value,
@@ -377,134 +387,50 @@ pub fn build(
                 });
             }
         }
-        per_subject.insert(id.clone(), (profile, listings));
-    }
-    let declared = declared_links(sources);
-    let copies = provenance::infer_copies_with(&observations, &declared, &InferConfig::default());
-
+    };
+    let mut observations = Vec::new();
     let mut g = ExposureGraph {
         subjects: wanted.clone(),
         ..ExposureGraph::default()
     };
     let mut source_ids: BTreeSet<String> = BTreeSet::new();
-    for sid in &wanted {
-        let (profile, listings) = &per_subject[sid];
-        let subject_node = format!("subject:{sid}");
-        let mut n = Node::new(
-            subject_node.clone(),
-            NodeKind::Subject,
-            profile.primary_name().full(),
-        );
-        n.value = Some(sid.clone());
-        g.node(n);
-        // attribute id → (listing urls, best level, newest fetch, hash).
-        let mut has: BTreeMap<String, HasEvidence> = BTreeMap::new();
-        for l in listings {
-            source_ids.insert(l.source_id.clone());
-            let sightings = store.listing_sightings(l.id)?;
-            let newest = sightings.last();
-            let fetched_at = newest
-                .and_then(|s| s.fetched_at.clone().or(Some(s.seen_at.clone())))
-                .or(Some(l.last_seen.clone()));
-            let page_url = l
-                .url
-                .clone()
-                .or_else(|| newest.map(|s| s.check_url.clone()));
-            let listing_node = format!("listing:{}", l.id);
-            let mut n = Node::new(
-                listing_node.clone(),
-                NodeKind::Listing,
-                format!("{} listing {}", l.source_id, l.id),
+    let newest_sightings = store.newest_sightings()?;
+    if wanted == all {
+        // Every subject is wanted, in the same order: one pass.
+        for id in &all {
+            let (profile, listings) = load(id)?;
+            observe(&mut observations, id, &profile, &listings);
+            add_subject(
+                &mut g,
+                id,
+                &profile,
+                &listings,
+                &newest_sightings,
+                &defs,
+                &mut source_ids,
             );
-            n.url = page_url.clone();
-            n.level = Some(l.level.as_str().into());
-            n.score = Some(l.score);
-            n.source = Some(l.source_id.clone());
-            n.subject = Some(sid.clone());
-            g.node(n);
-            let observed = |confidence: f64, reason: String| EdgeEvidence {
-                urls: page_url.clone().into_iter().collect(),
-                fetched_at: fetched_at.clone(),
-                content_hash: l.content_hash.clone(),
-                confidence,
-                reason,
-                origin: "observed".into(),
-                shared_values: Vec::new(),
-                direction_confidence: None,
-            };
-            g.edge(
-                &listing_node,
-                &subject_node,
-                EdgeKind::About,
-                observed(
-                    level_confidence(l.level),
-                    format!(
-                        "matched at level {} (score {:.1}{})",
-                        l.level.as_str(),
-                        l.score,
-                        if l.decision.is_some() {
-                            ", decided by the user"
-                        } else {
-                            ""
-                        }
-                    ),
-                ),
-            );
-            let source_node = add_source(&mut g, &l.source_id, defs.get(l.source_id.as_str()));
-            g.edge(
-                &listing_node,
-                &source_node,
-                EdgeKind::On,
-                observed(1.0, format!("listing page is on {}", l.source_id)),
-            );
-            for (kind, value, status) in classify_record(profile, &l.record) {
-                let attr = add_attribute(&mut g, kind, &value);
-                g.edge(
-                    &listing_node,
-                    &attr,
-                    EdgeKind::Exposes,
-                    observed(
-                        1.0,
-                        format!(
-                            "{} shown on the listing ({})",
-                            kind.as_str(),
-                            status_word(status)
-                        ),
-                    ),
-                );
-                let e = has.entry(attr).or_insert((Vec::new(), l.level, None, None));
-                e.0.extend(page_url.clone());
-                e.1 = e.1.max(l.level);
-                if fetched_at > e.2 {
-                    e.2 = fetched_at.clone();
-                    e.3 = l.content_hash.clone();
-                }
-            }
         }
-        for (attr, (mut urls, level, fetched_at, hash)) in has {
-            urls.sort();
-            urls.dedup();
-            let n = urls.len().max(1);
-            g.edge(
-                &subject_node,
-                &attr,
-                EdgeKind::Has,
-                EdgeEvidence {
-                    urls,
-                    fetched_at,
-                    content_hash: hash,
-                    confidence: level_confidence(level),
-                    reason: format!(
-                        "shown on {n} listing page(s) of the subject, best match level {}",
-                        level.as_str()
-                    ),
-                    origin: "observed".into(),
-                    shared_values: Vec::new(),
-                    direction_confidence: None,
-                },
+    } else {
+        for id in &all {
+            let (profile, listings) = load(id)?;
+            observe(&mut observations, id, &profile, &listings);
+        }
+        for id in &wanted {
+            let (profile, listings) = load(id)?;
+            add_subject(
+                &mut g,
+                id,
+                &profile,
+                &listings,
+                &newest_sightings,
+                &defs,
+                &mut source_ids,
             );
         }
     }
+    let declared = declared_links(sources);
+    let copies = provenance::infer_copies_with(&observations, &declared, &InferConfig::default());
+    drop(observations);
 
     // Declared relations, followed from the sources with listings.
     let mut queue: Vec<String> = source_ids.iter().cloned().collect();
@@ -662,6 +588,133 @@ pub fn build(
         }
     }
     Ok(g)
+}
+
+/// Adds one subject with its listings, the values they show and the
+/// sources they are on.
+fn add_subject(
+    g: &mut ExposureGraph,
+    sid: &str,
+    profile: &Profile,
+    listings: &[ListingRow],
+    newest_sightings: &HashMap<i64, SightingRow>,
+    defs: &BTreeMap<&str, &SourceDef>,
+    source_ids: &mut BTreeSet<String>,
+) {
+    let subject_node = format!("subject:{sid}");
+    let mut n = Node::new(
+        subject_node.clone(),
+        NodeKind::Subject,
+        profile.primary_name().full(),
+    );
+    n.value = Some(sid.to_string());
+    g.node(n);
+    // attribute id → (listing urls, best level, newest fetch, hash).
+    let mut has: BTreeMap<String, HasEvidence> = BTreeMap::new();
+    for l in listings {
+        source_ids.insert(l.source_id.clone());
+        let newest = newest_sightings.get(&l.id);
+        let fetched_at = newest
+            .and_then(|s| s.fetched_at.clone().or(Some(s.seen_at.clone())))
+            .or(Some(l.last_seen.clone()));
+        let page_url = l
+            .url
+            .clone()
+            .or_else(|| newest.map(|s| s.check_url.clone()));
+        let listing_node = format!("listing:{}", l.id);
+        let mut n = Node::new(
+            listing_node.clone(),
+            NodeKind::Listing,
+            format!("{} listing {}", l.source_id, l.id),
+        );
+        n.url = page_url.clone();
+        n.level = Some(l.level.as_str().into());
+        n.score = Some(l.score);
+        n.source = Some(l.source_id.clone());
+        n.subject = Some(sid.to_string());
+        g.node(n);
+        let observed = |confidence: f64, reason: String| EdgeEvidence {
+            urls: page_url.clone().into_iter().collect(),
+            fetched_at: fetched_at.clone(),
+            content_hash: l.content_hash.clone(),
+            confidence,
+            reason,
+            origin: "observed".into(),
+            shared_values: Vec::new(),
+            direction_confidence: None,
+        };
+        g.edge(
+            &listing_node,
+            &subject_node,
+            EdgeKind::About,
+            observed(
+                level_confidence(l.level),
+                format!(
+                    "matched at level {} (score {:.1}{})",
+                    l.level.as_str(),
+                    l.score,
+                    if l.decision.is_some() {
+                        ", decided by the user"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        );
+        let source_node = add_source(g, &l.source_id, defs.get(l.source_id.as_str()));
+        g.edge(
+            &listing_node,
+            &source_node,
+            EdgeKind::On,
+            observed(1.0, format!("listing page is on {}", l.source_id)),
+        );
+        for (kind, value, status) in classify_record(profile, &l.record) {
+            let attr = add_attribute(g, kind, &value);
+            g.edge(
+                &listing_node,
+                &attr,
+                EdgeKind::Exposes,
+                observed(
+                    1.0,
+                    format!(
+                        "{} shown on the listing ({})",
+                        kind.as_str(),
+                        status_word(status)
+                    ),
+                ),
+            );
+            let e = has.entry(attr).or_insert((Vec::new(), l.level, None, None));
+            e.0.extend(page_url.clone());
+            e.1 = e.1.max(l.level);
+            if fetched_at > e.2 {
+                e.2 = fetched_at.clone();
+                e.3 = l.content_hash.clone();
+            }
+        }
+    }
+    for (attr, (mut urls, level, fetched_at, hash)) in has {
+        urls.sort();
+        urls.dedup();
+        let n = urls.len().max(1);
+        g.edge(
+            &subject_node,
+            &attr,
+            EdgeKind::Has,
+            EdgeEvidence {
+                urls,
+                fetched_at,
+                content_hash: hash,
+                confidence: level_confidence(level),
+                reason: format!(
+                    "shown on {n} listing page(s) of the subject, best match level {}",
+                    level.as_str()
+                ),
+                origin: "observed".into(),
+                shared_values: Vec::new(),
+                direction_confidence: None,
+            },
+        );
+    }
 }
 
 /// Listing URLs, best level, newest fetch time and its page hash behind a HAS edge.

@@ -6,6 +6,8 @@
 //! companies and breaches stay named; URLs of pages about a person keep
 //! only their host.
 
+use std::collections::HashMap;
+
 use anyhow::{Context, Result};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -73,7 +75,13 @@ pub fn host_only(url: &str) -> Option<String> {
 
 /// A copy of the graph with every person-identifying value pseudonymised.
 pub fn redact(g: &ExposureGraph, r: &Redactor) -> ExposureGraph {
-    let mut out = g.clone();
+    redact_owned(g.clone(), r)
+}
+
+/// [`redact`] without the copy: the graph is pseudonymised in place, so a
+/// large batch graph is not held twice.
+pub fn redact_owned(g: ExposureGraph, r: &Redactor) -> ExposureGraph {
+    let mut out = g;
     let subject_alias = |sid: &str| r.pseudonym("person", sid);
     // Personal strings to scrub from free text, longest first.
     let mut personal: Vec<(String, String)> = Vec::new();
@@ -110,13 +118,20 @@ pub fn redact(g: &ExposureGraph, r: &Redactor) -> ExposureGraph {
     }
     personal.retain(|(v, _)| v.chars().count() >= 3);
     personal.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
-    let scrub = |text: &str| -> String {
+    // Reasons repeat across thousands of edges and each scrub tries every
+    // personal value, so each distinct text is scrubbed once.
+    let mut scrubbed: HashMap<String, String> = HashMap::new();
+    let mut scrub = |text: &str| -> String {
+        if let Some(t) = scrubbed.get(text) {
+            return t.clone();
+        }
         let mut t = text.to_string();
         for (v, alias) in &personal {
             if t.contains(v.as_str()) {
                 t = t.replace(v.as_str(), alias);
             }
         }
+        scrubbed.insert(text.to_string(), t.clone());
         t
     };
     for e in out.graph.edge_indices().collect::<Vec<_>>() {

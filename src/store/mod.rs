@@ -588,6 +588,37 @@ impl Store {
         Ok(rows)
     }
 
+    /// The newest sighting of every listing (the last one
+    /// [`listing_sightings`](Store::listing_sightings) would return), keyed by
+    /// listing id, in one pass: `fetches` has no index on `check_id`, so the
+    /// per-listing query scans the whole table once per listing.
+    pub fn newest_sightings(&self) -> Result<std::collections::HashMap<i64, SightingRow>> {
+        let mut st = self.conn.prepare(
+            "WITH newest_fetch AS (
+                 SELECT check_id, MAX(fetched_at) AS fetched_at FROM fetches GROUP BY check_id
+             )
+             SELECT s.listing_id, s.scan_id, s.seen_at, s.content_hash, c.url, nf.fetched_at
+             FROM sightings s JOIN checks c ON c.id = s.check_id
+             LEFT JOIN newest_fetch nf ON nf.check_id = s.check_id
+             ORDER BY s.listing_id, s.seen_at, s.scan_id",
+        )?;
+        let mut rows = st.query([])?;
+        let mut out = std::collections::HashMap::new();
+        while let Some(r) = rows.next()? {
+            out.insert(
+                r.get::<_, i64>(0)?,
+                SightingRow {
+                    scan_id: r.get(1)?,
+                    seen_at: r.get(2)?,
+                    content_hash: r.get(3)?,
+                    check_url: r.get(4)?,
+                    fetched_at: r.get(5)?,
+                },
+            );
+        }
+        Ok(out)
+    }
+
     /// Records the user's "me" / "not me" decision on a listing; it outlives re-scans.
     pub fn decide(&self, subject_id: &str, listing_id: i64, me: bool) -> Result<()> {
         let (source_id, key): (String, String) = self
