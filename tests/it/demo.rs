@@ -153,6 +153,12 @@ fn interrupted_scan_resumes_to_the_same_report() {
     let b = newest_report(&parts);
     assert_eq!(a["check_states"], b["check_states"]);
     assert_eq!(found_urls(&a), found_urls(&b));
+    let subject = a["subject_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        found_urls(&a),
+        truth_urls(sim.network(), &subject),
+        "scan finds exactly the subject's listings"
+    );
     assert_eq!(a["found"], b["found"]);
     assert_eq!(a["rejected"], b["rejected"]);
 
