@@ -183,9 +183,7 @@ pub fn write_outputs(
         graph
     };
     for format in [graph::export::Format::Graphml, graph::export::Format::Json] {
-        for (name, bytes) in graph::export::render(&graph, format)? {
-            std::fs::write(dir.join(name), bytes)?;
-        }
+        graph::export::write_into(&graph, format, &dir)?;
     }
     Ok((dir, agg))
 }

@@ -17,7 +17,14 @@ fn ty(t: FieldType) -> &'static str {
 
 /// The graph as a GraphML document.
 pub fn write(g: &ExposureGraph) -> Result<Vec<u8>> {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let mut out = Vec::new();
+    write_to(g, &mut out)?;
+    Ok(out)
+}
+
+/// Streams the GraphML document into `out` (a file, for large batches).
+pub fn write_to<W: std::io::Write>(g: &ExposureGraph, out: W) -> Result<()> {
+    let mut w = Writer::new_with_indent(out, b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     w.create_element("graphml")
         .with_attributes([
@@ -84,7 +91,6 @@ pub fn write(g: &ExposureGraph) -> Result<Vec<u8>> {
                 })?;
             Ok(())
         })?;
-    let mut out = w.into_inner();
-    out.push(b'\n');
-    Ok(out)
+    w.into_inner().write_all(b"\n")?;
+    Ok(())
 }

@@ -9,9 +9,15 @@ use crate::graph::{Edge, ExposureGraph};
 /// The graph as one JSON document (`format` = "brokertrace-graph", `version` = 1).
 pub fn write(g: &ExposureGraph) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    serde_json::to_writer_pretty(&mut out, &Doc(g))?;
-    out.push(b'\n');
+    write_to(g, &mut out)?;
     Ok(out)
+}
+
+/// Streams the document into `out` (a file, for large batches).
+pub fn write_to<W: std::io::Write>(g: &ExposureGraph, mut out: W) -> Result<()> {
+    serde_json::to_writer_pretty(&mut out, &Doc(g))?;
+    out.write_all(b"\n")?;
+    Ok(())
 }
 
 /// The document, streamed: each node and edge becomes a small [`Value`] only

@@ -88,6 +88,37 @@ pub fn render(g: &ExposureGraph, format: Format) -> Result<Vec<(String, Vec<u8>)
     }
 }
 
+/// Writes a one-file export straight into `dir/<file name>` without
+/// holding the rendered document in memory (GraphML and JSON stream; other
+/// formats are rendered first). Returns the files written.
+pub fn write_into(
+    g: &ExposureGraph,
+    format: Format,
+    dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>> {
+    let stream =
+        |path: std::path::PathBuf,
+         f: fn(&ExposureGraph, &mut std::io::BufWriter<std::fs::File>) -> Result<()>| {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+            f(g, &mut w)?;
+            std::io::Write::flush(&mut w)?;
+            Ok::<_, anyhow::Error>(vec![path])
+        };
+    match format {
+        Format::Graphml => stream(dir.join(format.file_name()), |g, w| graphml::write_to(g, w)),
+        Format::Json => stream(dir.join(format.file_name()), |g, w| json::write_to(g, w)),
+        _ => {
+            let mut out = Vec::new();
+            for (name, bytes) in render(g, format)? {
+                let path = dir.join(name);
+                std::fs::write(&path, bytes)?;
+                out.push(path);
+            }
+            Ok(out)
+        }
+    }
+}
+
 /// Type of a property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
