@@ -550,12 +550,7 @@ pub async fn run(
     let matching = evaluate(&truth, &predicted);
 
     let graph = crate::graph::build(&store, &[], sources, &[])?;
-    let flow_pred: Vec<(String, String)> = graph
-        .copies
-        .iter()
-        .filter(|c| c.directed)
-        .map(|c| c.flow_pair())
-        .collect();
+    let flow_pred = graph.directed_flows();
     let flow_truth = network.truth().copies.clone();
     let (precision, recall) = crate::graph::provenance::flow_metrics(&flow_pred, &flow_truth);
     drop(store);

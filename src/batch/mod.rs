@@ -160,12 +160,7 @@ pub fn write_outputs(
     let catalog = crate::exposure::Catalog::load_default()?;
     let breaches = crate::exposure::breach_links(store, subject_ids, sources, &catalog)?;
     let graph = graph::build(store, subject_ids, sources, &breaches)?;
-    let copies: Vec<(String, String)> = graph
-        .copies
-        .iter()
-        .filter(|c| c.directed)
-        .map(|c| c.flow_pair())
-        .collect();
+    let copies = graph.directed_flows();
     if opts.per_subject_reports {
         for id in subject_ids {
             if let Some(scan) = store.latest_scan(id)?.filter(|s| s.finished_at.is_some()) {

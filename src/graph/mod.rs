@@ -254,6 +254,16 @@ pub struct ExposureGraph {
 }
 
 impl ExposureGraph {
+    /// Copy flows whose direction the evidence supports, as
+    /// `(upstream, downstream)` pairs.
+    pub fn directed_flows(&self) -> Vec<(String, String)> {
+        self.copies
+            .iter()
+            .filter(|c| c.directed)
+            .map(|c| c.flow_pair())
+            .collect()
+    }
+
     /// The node with this id, adding it if new.
     pub fn node(&mut self, node: Node) -> NodeIndex {
         if let Some(i) = self.index.get(&node.id) {

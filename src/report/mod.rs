@@ -152,12 +152,7 @@ pub fn inferred_copies(store: &Store, sources: &[SourceDef]) -> Result<Vec<(Stri
         return Ok(Vec::new());
     }
     let graph = crate::graph::build(store, &[], sources, &[])?;
-    Ok(graph
-        .copies
-        .iter()
-        .filter(|c| c.directed)
-        .map(|c| c.flow_pair())
-        .collect())
+    Ok(graph.directed_flows())
 }
 
 /// [`build`] with an explicit breach catalog and inferred copy flows (a
