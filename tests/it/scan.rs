@@ -59,6 +59,21 @@ fn report_json(out: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(stamp.join("report.json")).unwrap()).unwrap()
 }
 
+/// `brokertrace scan` of the synthetic Jane against `sources`, storing into
+/// `tmp` (database and reports).
+fn scan_jane(sources: &std::path::Path, tmp: &std::path::Path) -> assert_cmd::Command {
+    let mut c = cmd();
+    c.args(["scan", "--profile"])
+        .arg(fixture("profiles/jane.toml"))
+        .arg("--sources")
+        .arg(sources)
+        .arg("--db")
+        .arg(tmp.join("db.sqlite"))
+        .arg("--out")
+        .arg(tmp.join("reports"));
+    c
+}
+
 #[test]
 fn missing_profile_names_the_file() {
     cmd()
@@ -120,15 +135,7 @@ fn unreachable_site_is_recorded_not_fatal() {
     // Port 9 (discard) is closed on loopback: the connection is refused.
     let dir = source_dir("http://127.0.0.1:9/search?first={first}&last={last}");
     let tmp = tempfile::tempdir().unwrap();
-    cmd()
-        .args(["scan", "--profile"])
-        .arg(fixture("profiles/jane.toml"))
-        .arg("--sources")
-        .arg(dir.path())
-        .arg("--db")
-        .arg(tmp.path().join("db.sqlite"))
-        .arg("--out")
-        .arg(tmp.path().join("reports"))
+    scan_jane(dir.path(), tmp.path())
         .args(["--timeout", "5"])
         .assert()
         .success();
@@ -154,17 +161,7 @@ fn non_html_answer_is_an_error_state_not_absent() {
         "http://{addr}/search?first={{first}}&last={{last}}"
     ));
     let tmp = tempfile::tempdir().unwrap();
-    cmd()
-        .args(["scan", "--profile"])
-        .arg(fixture("profiles/jane.toml"))
-        .arg("--sources")
-        .arg(dir.path())
-        .arg("--db")
-        .arg(tmp.path().join("db.sqlite"))
-        .arg("--out")
-        .arg(tmp.path().join("reports"))
-        .assert()
-        .success();
+    scan_jane(dir.path(), tmp.path()).assert().success();
     let report = report_json(&tmp.path().join("reports"));
     assert_eq!(report["check_states"]["absent"], 0, "{report:#}");
     assert_eq!(report["check_states"]["error"], 1, "{report:#}");
@@ -188,15 +185,7 @@ fn finds_a_listing_on_a_loopback_broker() {
         "http://{addr}/search?first={{first}}&last={{last}}"
     ));
     let tmp = tempfile::tempdir().unwrap();
-    cmd()
-        .args(["scan", "--profile"])
-        .arg(fixture("profiles/jane.toml"))
-        .arg("--sources")
-        .arg(dir.path())
-        .arg("--db")
-        .arg(tmp.path().join("db.sqlite"))
-        .arg("--out")
-        .arg(tmp.path().join("reports"))
+    scan_jane(dir.path(), tmp.path())
         .assert()
         .success()
         .stdout(predicate::str::contains("report written to"));
