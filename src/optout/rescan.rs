@@ -13,14 +13,6 @@ use crate::model::PersonName;
 use crate::sources::SourceDef;
 use crate::store::Store;
 
-/// Body markers that mean a wall answered instead of the listing.
-const BLOCK_MARKERS: [&str; 4] = [
-    "captcha",
-    "access denied",
-    "are you a robot",
-    "cf-challenge",
-];
-
 /// What one re-check concluded.
 #[derive(Debug, Clone, Serialize)]
 pub struct RescanItem {
@@ -100,17 +92,17 @@ pub fn judge(page: &Page, def: Option<&SourceDef>, names: &[PersonName]) -> (Ver
             format!("http {}: name still shown", page.status),
         );
     }
-    let lower = page.body.to_ascii_lowercase();
     let markers = def
         .map(|d| d.blocked_markers.as_slice())
         .unwrap_or_default();
-    if BLOCK_MARKERS
-        .iter()
-        .map(|m| m.to_string())
-        .chain(markers.iter().map(|m| m.to_ascii_lowercase()))
-        .any(|m| !m.is_empty() && lower.contains(&m))
-    {
-        return (Verdict::Unknown, "blocked page".into());
+    // The same detector the crawler uses, so a wall is never read as "removed".
+    if let Some(kind) = crate::crawl::block::from_body(
+        page.status,
+        &reqwest::header::HeaderMap::new(),
+        &page.body,
+        markers,
+    ) {
+        return (Verdict::Unknown, format!("blocked page ({kind})"));
     }
     if let Some(def) = def
         && let Ok(ex) = Extractor::new(def)

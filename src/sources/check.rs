@@ -276,9 +276,9 @@ async fn probe_outcome(
             reason: format!("http {}", page.status),
         };
     }
-    if let Some(m) = block_marker(&page.body, &def.blocked_markers) {
+    if let Some(kind) = block_kind(page.status, &page.body, &def.blocked_markers) {
         return Outcome::Blocked {
-            reason: format!("page says {m:?}"),
+            reason: format!("page is a {kind} wall"),
         };
     }
     let final_url = url::Url::parse(&page.final_url).unwrap_or(parsed.clone());
@@ -305,23 +305,10 @@ async fn probe_outcome(
     }
 }
 
-/// Body markers of common bot walls, on top of a source's own. The crawler
-/// has no shared block detector yet; when it gets one, use it here.
-const DEFAULT_BLOCK_MARKERS: [&str; 4] = [
-    "cf-challenge",
-    "captcha-delivery.com",
-    "access denied",
-    "are you a robot",
-];
-
-/// The first marker (the source's own first) found in `body`, ignoring case.
-fn block_marker(body: &str, own: &[String]) -> Option<String> {
-    let lower = body.to_lowercase();
-    own.iter()
-        .map(String::as_str)
-        .chain(DEFAULT_BLOCK_MARKERS)
-        .find(|m| lower.contains(&m.to_lowercase()))
-        .map(str::to_string)
+/// The kind of wall ("captcha", "waf", "login_wall", or "marker" for one of
+/// the source's own markers) a page shows, by the crawler's block detector.
+fn block_kind(status: u16, body: &str, own: &[String]) -> Option<String> {
+    crate::crawl::block::from_body(status, &reqwest::header::HeaderMap::new(), body, own)
 }
 
 /// One synthetic search.
@@ -370,14 +357,14 @@ mod tests {
     fn own_markers_win_and_case_is_ignored() {
         let own = vec!["Please Verify".to_string()];
         assert_eq!(
-            block_marker("<p>please verify — Are You A Robot?</p>", &own).as_deref(),
-            Some("Please Verify")
+            block_kind(200, "<p>please verify — Are You A Robot?</p>", &own).as_deref(),
+            Some("marker")
         );
         assert_eq!(
-            block_marker("Are you a ROBOT?", &[]).as_deref(),
-            Some("are you a robot")
+            block_kind(200, "Are you a ROBOT?", &[]).as_deref(),
+            Some("captcha")
         );
-        assert_eq!(block_marker("<div class=card>", &own), None);
+        assert_eq!(block_kind(200, "<div class=card>", &own), None);
     }
 
     #[test]
