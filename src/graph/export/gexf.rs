@@ -7,12 +7,27 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use super::{EDGE_FIELDS, FieldType, NODE_FIELDS, edge_id, edge_props, node_props};
 use crate::graph::ExposureGraph;
 
-fn ty(t: FieldType) -> &'static str {
-    match t {
-        FieldType::Str => "string",
-        FieldType::Double => "double",
-        FieldType::Int => "long",
-    }
+/// Writes a node's or edge's `<attvalues>`, each value pointing at its
+/// declared attribute by index.
+fn attvalues<W: std::io::Write>(
+    w: &mut Writer<W>,
+    fields: &[(&str, FieldType)],
+    props: Vec<(&'static str, super::Prop)>,
+) -> std::io::Result<()> {
+    w.create_element("attvalues").write_inner_content(|w| {
+        for (k, v) in props {
+            let index = fields
+                .iter()
+                .position(|(n, _)| *n == k)
+                .expect("declared field")
+                .to_string();
+            w.create_element("attvalue")
+                .with_attributes([("for", index.as_str()), ("value", v.text().as_str())])
+                .write_empty()?;
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// The graph as a GEXF 1.3 document. Edge `weight` is the confidence and
@@ -20,13 +35,6 @@ fn ty(t: FieldType) -> &'static str {
 pub fn write(g: &ExposureGraph) -> Result<Vec<u8>> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let attr_index = |fields: &[(&str, FieldType)], name: &str| {
-        fields
-            .iter()
-            .position(|(n, _)| *n == name)
-            .expect("declared field")
-            .to_string()
-    };
     w.create_element("gexf")
         .with_attributes([
             ("xmlns", "http://gexf.net/1.3"),
@@ -63,7 +71,7 @@ pub fn write(g: &ExposureGraph) -> Result<Vec<u8>> {
                                         .with_attributes([
                                             ("id", i.to_string().as_str()),
                                             ("title", name),
-                                            ("type", ty(*t)),
+                                            ("type", t.xml_name()),
                                         ])
                                         .write_empty()?;
                                 }
@@ -76,17 +84,7 @@ pub fn write(g: &ExposureGraph) -> Result<Vec<u8>> {
                             w.create_element("node")
                                 .with_attributes([("id", n.id.as_str()), ("label", label.as_str())])
                                 .write_inner_content(|w| {
-                                    w.create_element("attvalues").write_inner_content(|w| {
-                                        for (k, v) in node_props(n) {
-                                            w.create_element("attvalue")
-                                                .with_attributes([
-                                                    ("for", attr_index(&NODE_FIELDS, k).as_str()),
-                                                    ("value", v.text().as_str()),
-                                                ])
-                                                .write_empty()?;
-                                        }
-                                        Ok(())
-                                    })?;
+                                    attvalues(w, &NODE_FIELDS, node_props(n))?;
                                     Ok(())
                                 })?;
                         }
@@ -104,17 +102,7 @@ pub fn write(g: &ExposureGraph) -> Result<Vec<u8>> {
                                     ("weight", weight.as_str()),
                                 ])
                                 .write_inner_content(|w| {
-                                    w.create_element("attvalues").write_inner_content(|w| {
-                                        for (k, v) in edge_props(e) {
-                                            w.create_element("attvalue")
-                                                .with_attributes([
-                                                    ("for", attr_index(&EDGE_FIELDS, k).as_str()),
-                                                    ("value", v.text().as_str()),
-                                                ])
-                                                .write_empty()?;
-                                        }
-                                        Ok(())
-                                    })?;
+                                    attvalues(w, &EDGE_FIELDS, edge_props(e))?;
                                     Ok(())
                                 })?;
                         }

@@ -4,16 +4,8 @@ use anyhow::Result;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::{EDGE_FIELDS, FieldType, NODE_FIELDS, edge_id, edge_props, node_props};
+use super::{EDGE_FIELDS, NODE_FIELDS, edge_id, edge_props, node_props};
 use crate::graph::ExposureGraph;
-
-fn ty(t: FieldType) -> &'static str {
-    match t {
-        FieldType::Str => "string",
-        FieldType::Double => "double",
-        FieldType::Int => "long",
-    }
-}
 
 /// The graph as a GraphML document.
 pub fn write(g: &ExposureGraph) -> Result<Vec<u8>> {
@@ -42,7 +34,7 @@ pub fn write_to<W: std::io::Write>(g: &ExposureGraph, out: W) -> Result<()> {
                         ("id", format!("n_{name}").as_str()),
                         ("for", "node"),
                         ("attr.name", name),
-                        ("attr.type", ty(t)),
+                        ("attr.type", t.xml_name()),
                     ])
                     .write_empty()?;
             }
@@ -52,7 +44,7 @@ pub fn write_to<W: std::io::Write>(g: &ExposureGraph, out: W) -> Result<()> {
                         ("id", format!("e_{name}").as_str()),
                         ("for", "edge"),
                         ("attr.name", name),
-                        ("attr.type", ty(t)),
+                        ("attr.type", t.xml_name()),
                     ])
                     .write_empty()?;
             }

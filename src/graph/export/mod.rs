@@ -130,6 +130,17 @@ pub enum FieldType {
     Int,
 }
 
+impl FieldType {
+    /// The type name GraphML and GEXF both use for it.
+    pub fn xml_name(self) -> &'static str {
+        match self {
+            FieldType::Str => "string",
+            FieldType::Double => "double",
+            FieldType::Int => "long",
+        }
+    }
+}
+
 /// A property value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Prop {
